@@ -1,0 +1,95 @@
+"""The `settlebot` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings
+from bot.nlu.factory import build_builtin, build_engine
+from bot.nlu.training_data import load_training_data
+from bot.nlu.evaluate import cross_validate, format_report
+from bot.nlu.training_data import TrainingDataError
+
+ENGINES = ("builtin",)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        stream.reconfigure(encoding="utf-8", errors="replace")
+    try:
+        settings = load_settings(args.config)
+        return args.run(args, settings)
+    except (ConfigError, TrainingDataError) as error:
+        print(f"settlebot: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="settlebot",
+        description="A multilingual information-and-referral chatbot for newcomers.",
+        epilog="Run 'settlebot COMMAND --help' for a command's options.")
+    parser.add_argument("--version", action="version", version=f"settlebot {__version__}")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="settings file (default: $SETTLEBOT_CONFIG or the project's config.yml)")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    parse = commands.add_parser(
+        "parse", help="understand messages: one per line on stdin, one JSON object per line on stdout",
+        description="Reads one message per line on standard input and writes one JSON object per line: "
+                    '{"text", "language", "language_confidence", "intent", "confidence", "entry"}. '
+                    "A blank line gives language and intent null. Type messages at a terminal, or pipe "
+                    "a file in.")
+    parse.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
+    parse.set_defaults(run=_parse)
+
+    nlu = commands.add_parser("nlu", help="train and measure the NLU").add_subparsers(
+        title="nlu commands", metavar="COMMAND")
+    evaluate = nlu.add_parser(
+        "evaluate", help="cross-validate the built-in engine on intents/",
+        description="Stratified k-fold cross-validation on intents/: accuracy per language and per "
+                    "intent, emergency recall, language ID accuracy and the top confusions.")
+    evaluate.add_argument("--folds", type=int, default=5, help="number of folds (default: 5)")
+    evaluate.add_argument("--seed", type=int, default=0, help="shuffle seed (default: 0)")
+    evaluate.add_argument("--top", type=int, default=10, help="confusions to list (default: 10)")
+    evaluate.set_defaults(run=_evaluate)
+    return parser
+
+
+def _parse(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.perf_counter()
+    engine = build_engine(settings.nlu)
+    if sys.stdin.isatty():
+        print(f"settlebot: NLU ready in {time.perf_counter() - started:.1f} s. Type a message, "
+              "Ctrl-D to end.", file=sys.stderr)
+    for line in iter(sys.stdin.readline, ""):
+        parsed = engine.parse(line.rstrip("\r\n"))
+        print(json.dumps(parsed.to_json(), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.folds < 2:
+        print("settlebot: --folds must be at least 2", file=sys.stderr)
+        return 2
+    data = load_training_data(settings.nlu.intents_dir)
+    print(f"Cross-validating on {len(data.examples)} examples, {args.folds} folds...", file=sys.stderr)
+
+    def progress(fold: int, folds: int) -> None:
+        print(f"  fold {fold}/{folds} done", file=sys.stderr, flush=True)
+
+    report = cross_validate(data, lambda d: build_builtin(d, settings.nlu), args.folds, args.seed, progress)
+    print(format_report(report, args.top))
+    return 0

@@ -1,0 +1,1 @@
+"""Natural-language understanding: which language, which intent, and is it an emergency."""

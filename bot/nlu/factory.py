@@ -1,0 +1,16 @@
+"""Build the configured NLU engine from settings."""
+
+from __future__ import annotations
+
+from bot.config import NLUSettings
+from bot.nlu.engine import BuiltinNLU, NLUEngine
+from bot.nlu.training_data import TrainingData, load_training_data
+
+
+def build_builtin(data: TrainingData, settings: NLUSettings) -> BuiltinNLU:
+    return BuiltinNLU(data, settings.classifier, settings.thresholds, settings.lingua_weight)
+
+
+def build_engine(settings: NLUSettings) -> NLUEngine:
+    """The configured engine, trained and ready to parse."""
+    return build_builtin(load_training_data(settings.intents_dir), settings)
