@@ -10,10 +10,9 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
-from bot.nlu.factory import build_builtin, build_engine
-from bot.nlu.training_data import load_training_data
 from bot.nlu.evaluate import cross_validate, format_report
-from bot.nlu.training_data import TrainingDataError
+from bot.nlu.factory import build_builtin, build_engine
+from bot.nlu.training_data import TrainingDataError, load_training_data
 
 ENGINES = ("builtin",)
 

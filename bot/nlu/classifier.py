@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.base import BaseEstimator, TransformerMixin
+from scipy.sparse import csr_matrix, hstack, spmatrix
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from bot.languages import DEFAULT
 from bot.nlu.phrases import PhraseMatcher, words
 from bot.nlu.text import normalize
 
@@ -31,50 +30,62 @@ class ClassifierSettings:
     term_weight: float = 1.0  # how much one term-list hit counts against the n-gram features
 
 
-class TermHits(BaseEstimator, TransformerMixin):
-    """One feature per intent: does the text contain a term from that intent's term list?"""
+class TextFeatures:
+    """What the models see of a message: character and word n-grams of the normalized text, and
+    one feature per intent that says whether a term from that intent's list occurs in it.
 
-    def __init__(self, matcher: PhraseMatcher, labels: list[str], weight: float):
-        self.matcher = matcher
-        self.labels = labels
-        self.weight = weight
+    Terms are matched in the message's language plus English, which newcomers mix into every
+    language; matching every language's terms everywhere would let Spanish "sin" (without) count
+    as the SIN, or Tagalog "hindi" (no) as a language name."""
 
-    def fit(self, texts: list[str], y: object = None) -> TermHits:
-        return self
+    def __init__(self, settings: ClassifierSettings, terms: dict[str, list[tuple[str, str]]]):
+        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=settings.char_ngrams,
+                                      lowercase=False, sublinear_tf=True)
+        self._words = TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False,
+                                      ngram_range=settings.word_ngrams, sublinear_tf=True)
+        english = terms.get(DEFAULT, [])
+        self._terms = {language: PhraseMatcher(pairs + (english if language != DEFAULT else []))
+                       for language, pairs in terms.items()}
+        self._labels = {label: i for i, label in enumerate(sorted({i for p in terms.values() for _, i in p}))}
+        self._weight = settings.term_weight
 
-    def transform(self, texts: list[str]) -> csr_matrix:
-        index = {label: i for i, label in enumerate(self.labels)}
+    def fit_transform(self, texts: list[str], languages: list[str | None]) -> spmatrix:
+        normalized = [normalize(t) for t in texts]
+        return self._combine(self._chars.fit_transform(normalized), self._words.fit_transform(normalized),
+                             texts, languages)
+
+    def transform(self, text: str, language: str | None) -> spmatrix:
+        normalized = [normalize(text)]
+        return self._combine(self._chars.transform(normalized), self._words.transform(normalized),
+                             [text], [language])
+
+    def _combine(self, chars: spmatrix, words: spmatrix, texts: list[str],
+                 languages: list[str | None]) -> spmatrix:
         rows, cols = [], []
-        for row, text in enumerate(texts):
-            for label in self.matcher.labels(text):
+        for row, (text, language) in enumerate(zip(texts, languages, strict=True)):
+            matcher = self._terms.get(language or DEFAULT) or self._terms.get(DEFAULT)
+            for label in matcher.labels(text) if matcher else ():
                 rows.append(row)
-                cols.append(index[label])
-        data = np.full(len(rows), self.weight, dtype=np.float64)
-        return csr_matrix((data, (rows, cols)), shape=(len(texts), len(self.labels)))
+                cols.append(self._labels[label])
+        hits = csr_matrix((np.full(len(rows), self._weight), (rows, cols)), shape=(len(texts), len(self._labels)))
+        return hstack([chars, words, hits], format="csr")
+
+
+def calibrated_svm(settings: ClassifierSettings, class_weight: str | None = None) -> CalibratedClassifierCV:
+    # Calibration turns the SVM's margins into probabilities that thresholds can be set on.
+    return CalibratedClassifierCV(LinearSVC(C=settings.regularization, class_weight=class_weight), cv=3)
 
 
 class IntentClassifier:
-    def __init__(self, terms: list[tuple[str, str]], settings: ClassifierSettings = ClassifierSettings()):
-        """`terms`: (term, intent) pairs from the staff's term lists."""
-        matcher = PhraseMatcher(terms)
-        self._pipeline = Pipeline([
-            ("features", FeatureUnion([
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=settings.char_ngrams,
-                                          lowercase=False, sublinear_tf=True)),
-                ("words", TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False,
-                                          ngram_range=settings.word_ngrams, sublinear_tf=True)),
-                ("terms", TermHits(matcher, sorted({intent for _, intent in terms}), settings.term_weight)),
-            ])),
-            # Calibration turns the SVM's margins into probabilities that thresholds can be set on.
-            ("model", CalibratedClassifierCV(LinearSVC(C=settings.regularization), cv=3)),
-        ])
+    def __init__(self, settings: ClassifierSettings = ClassifierSettings()):
+        self._model = calibrated_svm(settings)
         self.intents: list[str] = []
 
-    def fit(self, texts: list[str], intents: list[str]) -> IntentClassifier:
-        self._pipeline.fit([normalize(t) for t in texts], intents)
-        self.intents = list(self._pipeline.classes_)
+    def fit(self, features: spmatrix, intents: list[str]) -> IntentClassifier:
+        self._model.fit(features, intents)
+        self.intents = list(self._model.classes_)
         return self
 
-    def probabilities(self, text: str) -> dict[str, float]:
-        proba = self._pipeline.predict_proba([normalize(text)])[0]
-        return dict(zip(self.intents, map(float, proba)))
+    def probabilities(self, features: spmatrix) -> dict[str, float]:
+        """Probability of each intent for one message's features."""
+        return dict(zip(self.intents, map(float, self._model.predict_proba(features)[0]), strict=True))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from bot.nlu.classifier import ClassifierSettings, IntentClassifier
+from bot.nlu.classifier import ClassifierSettings, IntentClassifier, TextFeatures
+from bot.nlu.emergency import EMERGENCY, EmergencyDetector
 from bot.nlu.language_id import LanguageIdentifier
-from bot.nlu.phrases import PhraseMatcher
 from bot.nlu.training_data import TrainingData
 
-EMERGENCY = "emergency"
 OUT_OF_SCOPE = "out_of_scope"
 
 
@@ -36,10 +35,10 @@ class NLUEngine(Protocol):
 @dataclass(frozen=True)
 class Thresholds:
     # Below this the classifier's best guess is not trusted: the message is out of scope.
-    intent: float = 0.4
-    # An emergency is reported from this probability on, even when another intent scores higher:
-    # a false alarm costs one extra line, a missed emergency can cost a life.
-    emergency: float = 0.2
+    intent: float = 0.2
+    # The danger model reports an emergency from this probability on, whatever the intent: a false
+    # alarm costs one extra line, a missed emergency can cost a life.
+    emergency: float = 0.3
 
 
 class BuiltinNLU:
@@ -49,23 +48,33 @@ class BuiltinNLU:
         self.thresholds = thresholds
         self.languages = LanguageIdentifier(texts, [e.language for e in data.examples],
                                             lingua_weight=lingua_weight)
-        self.emergencies = PhraseMatcher((p, EMERGENCY) for p in data.emergency_phrases)
-        self.classifier = IntentClassifier(data.intent_terms, classifier).fit(
-            texts, [e.intent for e in data.examples])
+        self.features = TextFeatures(classifier, data.intent_terms)
+        matrix = self.features.fit_transform(texts, [e.language for e in data.examples])
+        self.emergencies = EmergencyDetector(
+            data.emergency_phrases, matrix, [e.intent == EMERGENCY for e in data.examples], classifier)
+        # The classifier only chooses among the other intents: whether a message is an emergency is
+        # the detector's call alone, so that its threshold really sets the trade-off.
+        others = [i for i, e in enumerate(data.examples) if e.intent != EMERGENCY]
+        self.classifier = IntentClassifier(classifier).fit(
+            matrix[others], [data.examples[i].intent for i in others])
 
     def parse(self, text: str) -> Parse:
         if not text.strip():
             return Parse(text, None, 0.0, None, 0.0)
         guess = self.languages.identify(text)
-        intent, confidence = self.intent(text)
+        intent, confidence = self.intent(text, guess.language)
         return Parse(text, guess.language, guess.confidence, intent, round(confidence, 3))
 
-    def intent(self, text: str) -> tuple[str, float]:
-        if self.emergencies.matches(text):
-            return EMERGENCY, 1.0
-        probabilities = self.classifier.probabilities(text)
-        if probabilities.get(EMERGENCY, 0.0) >= self.thresholds.emergency:
-            return EMERGENCY, probabilities[EMERGENCY]
+    def scores(self, text: str, language: str | None) -> tuple[float, dict[str, float]]:
+        """The danger probability (1.0 for a listed crisis phrase) and each other intent's probability."""
+        features = self.features.transform(text, language)
+        danger = 1.0 if self.emergencies.phrase(text) else self.emergencies.probability(features)
+        return danger, self.classifier.probabilities(features)
+
+    def intent(self, text: str, language: str | None) -> tuple[str, float]:
+        danger, probabilities = self.scores(text, language)
+        if danger >= self.thresholds.emergency:
+            return EMERGENCY, danger
         best = max(probabilities, key=probabilities.__getitem__)
         if probabilities[best] < self.thresholds.intent:
             return OUT_OF_SCOPE, 1.0 - probabilities[best]

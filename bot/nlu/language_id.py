@@ -72,7 +72,7 @@ class LanguageIdentifier:
         # One in-domain model per script: in a model over all scripts, Gurmukhi n-grams would
         # dominate what "pa" looks like, and romanized Punjabi would not look like Punjabi.
         by_script: dict[str, tuple[list[str], list[str]]] = {}
-        for text, language in zip(texts, languages):
+        for text, language in zip(texts, languages, strict=True):
             script = dominant_script(text)
             if script in _CANDIDATES and language in _CANDIDATES[script]:
                 group = by_script.setdefault(script, ([], []))
@@ -140,4 +140,4 @@ class LanguageIdentifier:
         model = self._models.get(script)
         if model is None:
             return {}
-        return dict(zip(model.classes_, map(float, model.predict_proba([text])[0])))
+        return dict(zip(model.classes_, map(float, model.predict_proba([text])[0]), strict=True))

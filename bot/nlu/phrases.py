@@ -82,7 +82,7 @@ class PhraseMatcher:
 def _matches_at(tokens: list[str], start: int, phrase: tuple[str, ...]) -> bool:
     if start + len(phrase) > len(tokens):
         return False
-    for token, pattern in zip(tokens[start:], phrase):
+    for token, pattern in zip(tokens[start:start + len(phrase)], phrase, strict=True):
         if pattern.endswith("*"):
             if not token.startswith(pattern[:-1]):
                 return False

@@ -17,6 +17,9 @@ _ARABIC_FOLD = str.maketrans({
     "\u0629": "\u0647",  # teh marbuta -> heh
 })
 _SPACE = re.compile(r"\s+")
+# Chinese, Japanese and Korean writers glue English words on ("交不起rent"): make them words again.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_GLUED = re.compile(f"(?<=[a-z0-9])(?=[{_CJK}])|(?<=[{_CJK}])(?=[a-z0-9])")
 # Zero-width joiners/non-joiners and direction marks: Persian writes "می‌خوام" and "میخوام" alike.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -91,5 +94,5 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
-    text = _strip_latin_accents(text.casefold())
+    text = _GLUED.sub(" ", _strip_latin_accents(text.casefold()))
     return _SPACE.sub(" ", text).strip()

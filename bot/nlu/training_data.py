@@ -44,11 +44,14 @@ class TrainingData:
         return [p for phrases in self.lookups.get(EMERGENCY_LOOKUP, {}).values() for p in phrases]
 
     @property
-    def intent_terms(self) -> list[tuple[str, str]]:
-        """(term, intent) pairs from every `<intent>_terms` table."""
-        return [(term, name.removesuffix(TERMS_SUFFIX))
-                for name, by_language in self.lookups.items() if name.endswith(TERMS_SUFFIX)
-                for terms in by_language.values() for term in terms]
+    def intent_terms(self) -> dict[str, list[tuple[str, str]]]:
+        """language -> (term, intent) pairs from that language's `<intent>_terms` tables."""
+        terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for name, by_language in self.lookups.items():
+            if name.endswith(TERMS_SUFFIX):
+                for language, phrases in by_language.items():
+                    terms[language] += [(term, name.removesuffix(TERMS_SUFFIX)) for term in phrases]
+        return dict(terms)
 
     @property
     def intents(self) -> list[str]:

@@ -1,0 +1,78 @@
+"""`settlebot parse` obeys the contract that outside tools rely on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from bot.languages import SUPPORTED
+from bot.nlu.training_data import CONTRACT_INTENTS
+from tests.conftest import SETTLEBOT, settlebot
+
+FIELDS = {"text", "language", "language_confidence", "intent", "confidence", "entry"}
+
+
+def test_one_json_object_per_input_line_with_unicode_kept() -> None:
+    lines = ["where can i find a family doctor", "", "ابحث عن شقة للايجار بسعر رخيص",
+             "   ", "我想找一个免费的英语班", "ਮੈਨੂੰ ਕੰਮ ਚਾਹੀਦਾ", "Привіт, де отримати SIN?"]
+    result = settlebot("parse", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert len(out) == len(lines)
+    assert "ابحث" in result.stdout and "\\u" not in result.stdout  # Unicode as is, not escaped
+    for line, raw in zip(lines, out, strict=True):
+        parsed = json.loads(raw)
+        assert set(parsed) == FIELDS
+        assert parsed["text"] == line
+        assert parsed["entry"] is None
+        if line.strip():
+            assert parsed["language"] in SUPPORTED
+            assert parsed["intent"] in CONTRACT_INTENTS
+            assert 0.0 <= parsed["confidence"] <= 1.0
+            assert 0.0 <= parsed["language_confidence"] <= 1.0
+        else:  # blank lines: nothing to understand, but still one line out
+            assert (parsed["language"], parsed["intent"]) == (None, None)
+
+
+def test_it_understands_what_it_reads() -> None:
+    result = settlebot("parse", stdin="ابحث عن شقة للايجار بسعر رخيص\n我想找一个免费的英语班\n")
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert (first["language"], first["intent"]) == ("ar", "housing")
+    assert (second["language"], second["intent"]) == ("zh-Hans", "language_classes")
+
+
+def test_windows_line_endings_and_a_missing_final_newline() -> None:
+    result = settlebot("parse", stdin="hello\r\nthank you so much")
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["text"] for o in out] == ["hello", "thank you so much"]
+
+
+def test_answers_each_line_as_it_arrives() -> None:
+    """A program can keep `settlebot parse` open and ask one message at a time."""
+    with subprocess.Popen([str(SETTLEBOT), "parse"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True, encoding="utf-8") as process:
+        assert process.stdin and process.stdout
+        process.stdin.write("my husband is hitting me\n")
+        process.stdin.flush()
+        reply = json.loads(process.stdout.readline())  # before stdin is closed
+        assert reply["intent"] == "emergency"
+        process.stdin.close()
+        assert process.wait(timeout=30) == 0
+
+
+def test_help_is_complete() -> None:
+    top = settlebot("--help").stdout
+    assert "parse" in top and "nlu" in top and "--config" in top
+    parse = settlebot("parse", "--help").stdout
+    assert "--nlu" in parse and "JSON" in parse
+    assert "--folds" in settlebot("nlu", "evaluate", "--help").stdout
+
+
+def test_evaluate_reports_every_language_and_intent() -> None:
+    result = settlebot("nlu", "evaluate", "--folds", "2", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "fold 2/2 done" in result.stderr
+    table = result.stdout
+    assert "intent accuracy:" in table and "emergency recall:" in table
+    rows = {line.split()[0] for line in table.splitlines() if line.split()}
+    assert set(SUPPORTED) <= rows and set(CONTRACT_INTENTS) <= rows
