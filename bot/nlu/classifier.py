@@ -13,18 +13,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack, spmatrix
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
 
 from bot.languages import DEFAULT
+from bot.nlu.linear import CalibratedLinearSVM, FastTfidf, Vector, concatenate
 from bot.nlu.phrases import PhraseMatcher, words
 from bot.nlu.text import normalize
 
 
 @dataclass(frozen=True)
 class ClassifierSettings:
-    char_ngrams: tuple[int, int] = (1, 5)
+    char_ngrams: tuple[int, int] = (2, 4)
     word_ngrams: tuple[int, int] = (1, 2)
     regularization: float = 0.5  # LinearSVC's C: higher fits the examples more closely
     term_weight: float = 1.0  # how much one term-list hit counts against the n-gram features
@@ -50,42 +49,42 @@ class TextFeatures:
         self._weight = settings.term_weight
 
     def fit_transform(self, texts: list[str], languages: list[str | None]) -> spmatrix:
+        """Learn the n-gram vocabularies; the training matrix, one row per text."""
         normalized = [normalize(t) for t in texts]
-        return self._combine(self._chars.fit_transform(normalized), self._words.fit_transform(normalized),
-                             texts, languages)
-
-    def transform(self, text: str, language: str | None) -> spmatrix:
-        normalized = [normalize(text)]
-        return self._combine(self._chars.transform(normalized), self._words.transform(normalized),
-                             [text], [language])
-
-    def _combine(self, chars: spmatrix, words: spmatrix, texts: list[str],
-                 languages: list[str | None]) -> spmatrix:
+        chars = self._chars.fit_transform(normalized)
+        words = self._words.fit_transform(normalized)
+        self._fast = (FastTfidf(self._chars), FastTfidf(self._words, offset=chars.shape[1]))
+        self._terms_offset = chars.shape[1] + words.shape[1]
         rows, cols = [], []
         for row, (text, language) in enumerate(zip(texts, languages, strict=True)):
-            matcher = self._terms.get(language or DEFAULT) or self._terms.get(DEFAULT)
-            for label in matcher.labels(text) if matcher else ():
+            for col in self._term_columns(text, language):
                 rows.append(row)
-                cols.append(self._labels[label])
+                cols.append(col)
         hits = csr_matrix((np.full(len(rows), self._weight), (rows, cols)), shape=(len(texts), len(self._labels)))
         return hstack([chars, words, hits], format="csr")
 
+    def vector(self, text: str, language: str | None) -> Vector:
+        """One message's features, as the row fit_transform would give it."""
+        normalized = normalize(text)
+        cols = np.array(self._term_columns(text, language), dtype=np.int64) + self._terms_offset
+        return concatenate([*(fast.vector(normalized) for fast in self._fast),
+                            (cols, np.full(len(cols), self._weight))])
 
-def calibrated_svm(settings: ClassifierSettings, class_weight: str | None = None) -> CalibratedClassifierCV:
-    # Calibration turns the SVM's margins into probabilities that thresholds can be set on.
-    return CalibratedClassifierCV(LinearSVC(C=settings.regularization, class_weight=class_weight), cv=3)
+    def _term_columns(self, text: str, language: str | None) -> list[int]:
+        matcher = self._terms.get(language or DEFAULT) or self._terms.get(DEFAULT)
+        return sorted(self._labels[label] for label in matcher.labels(text)) if matcher else []
 
 
 class IntentClassifier:
     def __init__(self, settings: ClassifierSettings = ClassifierSettings()):
-        self._model = calibrated_svm(settings)
+        self._model = CalibratedLinearSVM(settings.regularization)
         self.intents: list[str] = []
 
     def fit(self, features: spmatrix, intents: list[str]) -> IntentClassifier:
         self._model.fit(features, intents)
-        self.intents = list(self._model.classes_)
+        self.intents = self._model.classes
         return self
 
-    def probabilities(self, features: spmatrix) -> dict[str, float]:
+    def probabilities(self, vector: Vector) -> dict[str, float]:
         """Probability of each intent for one message's features."""
-        return dict(zip(self.intents, map(float, self._model.predict_proba(features)[0]), strict=True))
+        return dict(zip(self.intents, map(float, self._model.probabilities(vector)), strict=True))

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from scipy.sparse import spmatrix
 
-from bot.nlu.classifier import ClassifierSettings, calibrated_svm
+from bot.nlu.classifier import ClassifierSettings
+from bot.nlu.linear import CalibratedLinearSVM, Vector
 from bot.nlu.phrases import PhraseMatcher
 
 EMERGENCY = "emergency"
@@ -23,14 +24,15 @@ class EmergencyDetector:
     def __init__(self, phrases: list[str], features: spmatrix, is_emergency: list[bool],
                  settings: ClassifierSettings = ClassifierSettings()):
         self._phrases = PhraseMatcher((p, EMERGENCY) for p in phrases)
-        self._model = calibrated_svm(settings, class_weight="balanced").fit(features, is_emergency)
-        self._positive = list(self._model.classes_).index(True)
+        self._model = CalibratedLinearSVM(settings.regularization, class_weight="balanced").fit(
+            features, is_emergency)
+        self._positive = self._model.classes.index(True)
 
     def phrase(self, text: str) -> str | None:
         """The listed crisis phrase found in `text`, if any."""
         found = self._phrases.matches(text)
         return found[0][0] if found else None
 
-    def probability(self, features: spmatrix) -> float:
+    def probability(self, vector: Vector) -> float:
         """The danger model's probability that one message's features describe an emergency."""
-        return float(self._model.predict_proba(features)[0][self._positive])
+        return float(self._model.probabilities(vector)[self._positive])

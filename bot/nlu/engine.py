@@ -67,7 +67,7 @@ class BuiltinNLU:
 
     def scores(self, text: str, language: str | None) -> tuple[float, dict[str, float]]:
         """The danger probability (1.0 for a listed crisis phrase) and each other intent's probability."""
-        features = self.features.transform(text, language)
+        features = self.features.vector(text, language)
         danger = 1.0 if self.emergencies.phrase(text) else self.emergencies.probability(features)
         return danger, self.classifier.probabilities(features)
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from hanzidentifier import helpers as hanzi
 from lingua import Language, LanguageDetectorBuilder
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from bot.nlu.linear import FastTfidf, concatenate
 from bot.nlu.text import dominant_script, script_of
 
 _LINGUA = {
@@ -54,13 +56,28 @@ class LanguageGuess:
     confidence: float
 
 
-def _script_model(texts: list[str], languages: list[str]) -> Pipeline:
-    # Character n-grams with accents kept (ñ, ư and ی tell languages apart) plus whole words.
-    features = FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)),
-        ("words", TfidfVectorizer(sublinear_tf=True)),
-    ])
-    return Pipeline([("features", features), ("model", ComplementNB(alpha=0.1))]).fit(texts, languages)
+class ScriptModel:
+    """Which of the languages written in one script a text is in: complement naive Bayes over
+    character n-grams with accents kept (ñ, ư and ی tell languages apart) and whole words."""
+
+    def __init__(self, texts: list[str], languages: list[str]):
+        features = FeatureUnion([
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)),
+            ("words", TfidfVectorizer(sublinear_tf=True)),
+        ])
+        self.pipeline = Pipeline([("features", features), ("model", ComplementNB(alpha=0.1))]).fit(texts, languages)
+        chars, words = (t for _, t in features.transformer_list)
+        self._fast = (FastTfidf(chars), FastTfidf(words, offset=len(chars.idf_)))
+        model = self.pipeline.named_steps["model"]
+        self.classes = model.classes_.tolist()
+        self._log_prob = np.ascontiguousarray(model.feature_log_prob_)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        # ComplementNB's joint log-likelihood is X @ feature_log_prob_.T; probabilities its softmax.
+        indices, values = concatenate([fast.vector(text) for fast in self._fast])
+        log_likelihood = self._log_prob[:, indices] @ values
+        exp = np.exp(log_likelihood - log_likelihood.max())
+        return dict(zip(self.classes, map(float, exp / exp.sum()), strict=True))
 
 
 class LanguageIdentifier:
@@ -78,7 +95,7 @@ class LanguageIdentifier:
                 group = by_script.setdefault(script, ([], []))
                 group[0].append(text)
                 group[1].append(language)
-        self._models = {script: _script_model(*group) for script, group in by_script.items()
+        self._models = {script: ScriptModel(*group) for script, group in by_script.items()
                         if len(set(group[1])) > 1}
 
     def identify(self, text: str) -> LanguageGuess:
@@ -138,6 +155,4 @@ class LanguageIdentifier:
 
     def _domain(self, text: str, script: str) -> dict[str, float]:
         model = self._models.get(script)
-        if model is None:
-            return {}
-        return dict(zip(model.classes_, map(float, model.predict_proba([text])[0]), strict=True))
+        return model.probabilities(text) if model else {}

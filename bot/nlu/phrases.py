@@ -18,12 +18,13 @@ from bot.nlu.text import dominant_script, normalize
 
 _SUBSTRING_SCRIPTS = frozenset({"han", "kana", "hangul", "arabic"})
 _MIN_SUBSTRING_CHARS = {"arabic": 3}
-_SPLIT = re.compile(r"[\s.,!?;:()\[\]{}\"«»“”„،؛؟¿¡…/\\|+=~*#@<>-]+")
+# Apostrophes split too: French "m'a enfermée" and "l'étrangler" are two words each.
+_SPLIT = re.compile(r"[\s.,!?;:()\[\]{}\"«»“”„،؛؟¿¡…/\\|+=~*#@<>'’ʼ-]+")
 _KEY = 2  # substring phrases are indexed by their first two characters
 
 
 def words(normalized: str) -> list[str]:
-    return [w.strip("'’") for w in _SPLIT.split(normalized) if w.strip("'’")]
+    return [w for w in _SPLIT.split(normalized) if w]
 
 
 class PhraseMatcher:
