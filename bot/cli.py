@@ -69,10 +69,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _parse(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"settlebot: training the NLU on {settings.nlu.intents_dir}...", file=sys.stderr, flush=True)
     engine = build_engine(settings.nlu)
-    if sys.stdin.isatty():
-        print(f"settlebot: NLU ready in {time.perf_counter() - started:.1f} s. Type a message, "
-              "Ctrl-D to end.", file=sys.stderr)
+    if interactive:
+        print(f"settlebot: ready in {time.perf_counter() - started:.1f} s. Type a message and press Enter; "
+              "Ctrl-D ends.", file=sys.stderr)
     for line in iter(sys.stdin.readline, ""):
         parsed = engine.parse(line.rstrip("\r\n"))
         print(json.dumps(parsed.to_json(), ensure_ascii=False), flush=True)

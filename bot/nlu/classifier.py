@@ -27,6 +27,9 @@ class ClassifierSettings:
     word_ngrams: tuple[int, int] = (1, 2)
     regularization: float = 0.5  # LinearSVC's C: higher fits the examples more closely
     term_weight: float = 1.0  # how much one term-list hit counts against the n-gram features
+    # An n-gram seen in fewer examples than this is dropped: it cannot generalise, and the
+    # vocabulary is most of the model's memory.
+    min_df: int = 2
 
 
 class TextFeatures:
@@ -39,12 +42,11 @@ class TextFeatures:
 
     def __init__(self, settings: ClassifierSettings, terms: dict[str, list[tuple[str, str]]]):
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=settings.char_ngrams,
-                                      lowercase=False, sublinear_tf=True)
+                                      lowercase=False, sublinear_tf=True, min_df=settings.min_df)
         self._words = TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False,
-                                      ngram_range=settings.word_ngrams, sublinear_tf=True)
-        english = terms.get(DEFAULT, [])
-        self._terms = {language: PhraseMatcher(pairs + (english if language != DEFAULT else []))
-                       for language, pairs in terms.items()}
+                                      ngram_range=settings.word_ngrams, sublinear_tf=True, min_df=settings.min_df)
+        self._terms = PhraseMatcher((term, (intent, language))
+                                    for language, pairs in terms.items() for term, intent in pairs)
         self._labels = {label: i for i, label in enumerate(sorted({i for p in terms.values() for _, i in p}))}
         self._weight = settings.term_weight
 
@@ -56,7 +58,7 @@ class TextFeatures:
         self._fast = (FastTfidf(self._chars), FastTfidf(self._words, offset=chars.shape[1]))
         self._terms_offset = chars.shape[1] + words.shape[1]
         rows, cols = [], []
-        for row, (text, language) in enumerate(zip(texts, languages, strict=True)):
+        for row, (text, language) in enumerate(zip(normalized, languages, strict=True)):
             for col in self._term_columns(text, language):
                 rows.append(row)
                 cols.append(col)
@@ -66,13 +68,13 @@ class TextFeatures:
     def vector(self, text: str, language: str | None) -> Vector:
         """One message's features, as the row fit_transform would give it."""
         normalized = normalize(text)
-        cols = np.array(self._term_columns(text, language), dtype=np.int64) + self._terms_offset
+        cols = np.array(self._term_columns(normalized, language), dtype=np.int64) + self._terms_offset
         return concatenate([*(fast.vector(normalized) for fast in self._fast),
                             (cols, np.full(len(cols), self._weight))])
 
-    def _term_columns(self, text: str, language: str | None) -> list[int]:
-        matcher = self._terms.get(language or DEFAULT) or self._terms.get(DEFAULT)
-        return sorted(self._labels[label] for label in matcher.labels(text)) if matcher else []
+    def _term_columns(self, normalized: str, language: str | None) -> list[int]:
+        wanted = (language or DEFAULT, DEFAULT)
+        return sorted({self._labels[intent] for intent, lang in self._terms.labels(normalized) if lang in wanted})
 
 
 class IntentClassifier:

@@ -47,7 +47,7 @@ class BuiltinNLU:
         texts = [e.text for e in data.examples]
         self.thresholds = thresholds
         self.languages = LanguageIdentifier(texts, [e.language for e in data.examples],
-                                            lingua_weight=lingua_weight)
+                                            lingua_weight=lingua_weight, min_df=classifier.min_df)
         self.features = TextFeatures(classifier, data.intent_terms)
         matrix = self.features.fit_transform(texts, [e.language for e in data.examples])
         self.emergencies = EmergencyDetector(

@@ -60,10 +60,10 @@ class ScriptModel:
     """Which of the languages written in one script a text is in: complement naive Bayes over
     character n-grams with accents kept (ñ, ư and ی tell languages apart) and whole words."""
 
-    def __init__(self, texts: list[str], languages: list[str]):
+    def __init__(self, texts: list[str], languages: list[str], min_df: int):
         features = FeatureUnion([
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)),
-            ("words", TfidfVectorizer(sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=min_df)),
+            ("words", TfidfVectorizer(sublinear_tf=True, min_df=min_df)),
         ])
         self.pipeline = Pipeline([("features", features), ("model", ComplementNB(alpha=0.1))]).fit(texts, languages)
         chars, words = (t for _, t in features.transformer_list)
@@ -81,7 +81,7 @@ class ScriptModel:
 
 
 class LanguageIdentifier:
-    def __init__(self, texts: list[str], languages: list[str], lingua_weight: float = 0.2):
+    def __init__(self, texts: list[str], languages: list[str], lingua_weight: float = 0.2, min_df: int = 2):
         """`texts`/`languages`: labelled in-domain examples (the training data)."""
         self._lingua_weight = lingua_weight
         self._detector = (LanguageDetectorBuilder.from_languages(*_LINGUA.values())
@@ -95,7 +95,7 @@ class LanguageIdentifier:
                 group = by_script.setdefault(script, ([], []))
                 group[0].append(text)
                 group[1].append(language)
-        self._models = {script: ScriptModel(*group) for script, group in by_script.items()
+        self._models = {script: ScriptModel(*group, min_df=min_df) for script, group in by_script.items()
                         if len(set(group[1])) > 1}
 
     def identify(self, text: str) -> LanguageGuess:

@@ -13,6 +13,8 @@ import math
 from collections import Counter
 
 import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -52,10 +54,11 @@ def concatenate(vectors: list[Vector]) -> Vector:
 
 
 class CalibratedLinearSVM:
-    """A linear SVM whose margins are turned into probabilities by a multinomial logistic
-    regression fitted on out-of-fold margins (Platt scaling), so thresholds mean something."""
+    """A linear SVM whose margins become probabilities, so that thresholds mean something. The
+    calibration is fitted on out-of-fold margins: Platt scaling (a sigmoid) for two classes,
+    temperature scaling (a softmax with one fitted temperature) for more."""
 
-    def __init__(self, regularization: float, class_weight: str | None = None, folds: int = 3):
+    def __init__(self, regularization: float, class_weight: str | None = None, folds: int = 2):
         self._svm = LinearSVC(C=regularization, class_weight=class_weight)
         self._folds = folds
 
@@ -64,13 +67,19 @@ class CalibratedLinearSVM:
         folds = StratifiedKFold(self._folds, shuffle=True, random_state=0)
         margins = cross_val_predict(self._svm, features, labels, cv=folds, method="decision_function")
         self._svm.fit(features, labels)
-        margins = margins.reshape(len(labels), -1)
-        calibration = LogisticRegression(max_iter=1000).fit(margins, labels)
-        self.classes = calibration.classes_.tolist()  # plain str and bool, not numpy scalars
+        self.classes = self._svm.classes_.tolist()  # plain str and bool, not numpy scalars
         self._weights = np.ascontiguousarray(self._svm.coef_)
         self._bias = self._svm.intercept_
-        self._scale = calibration.coef_
-        self._shift = calibration.intercept_
+        if len(self.classes) == 2:
+            platt = LogisticRegression().fit(margins.reshape(-1, 1), labels)
+            self._scale, self._shift = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+        else:
+            truth = np.searchsorted(self._svm.classes_, labels)
+
+            def loss(temperature: float) -> float:
+                return -float(log_softmax(margins / temperature, axis=1)[np.arange(len(labels)), truth].mean())
+
+            self._scale = 1.0 / minimize_scalar(loss, bounds=(0.01, 100.0), method="bounded").x
         return self
 
     def margins(self, vector: Vector) -> np.ndarray:
@@ -78,10 +87,10 @@ class CalibratedLinearSVM:
         return self._weights[:, indices] @ values + self._bias
 
     def probabilities(self, vector: Vector) -> np.ndarray:
-        logits = self._scale @ self.margins(vector) + self._shift
-        if len(self.classes) == 2:  # binary: one logit for the second class
-            p = 1.0 / (1.0 + math.exp(-float(logits[0])))
+        margins = self.margins(vector)
+        if len(self.classes) == 2:
+            p = 1.0 / (1.0 + math.exp(-(self._scale * float(margins[0]) + self._shift)))
             return np.array([1.0 - p, p])
-        logits = logits - logits.max()
-        exp = np.exp(logits)
+        logits = margins * self._scale
+        exp = np.exp(logits - logits.max())
         return exp / exp.sum()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from bot.nlu.text import dominant_script, normalize
 
@@ -28,18 +28,18 @@ def words(normalized: str) -> list[str]:
 
 
 class PhraseMatcher:
-    """Maps phrases to labels; `labels(text)` says which labels' phrases occur in a text."""
+    """Maps phrases to labels (any hashable value); `labels(text)` says whose phrases occur."""
 
-    def __init__(self, phrases: Iterable[tuple[str, str]]):
+    def __init__(self, phrases: Iterable[tuple[str, Hashable]]):
         """`phrases`: (phrase, label) pairs."""
-        self._by_word: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
-        self._by_prefix: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
-        self._by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._by_word: dict[str, list[tuple[tuple[str, ...], Hashable]]] = defaultdict(list)
+        self._by_prefix: dict[str, list[tuple[tuple[str, ...], Hashable]]] = defaultdict(list)
+        self._by_key: dict[str, list[tuple[str, Hashable]]] = defaultdict(list)
         for phrase, label in phrases:
             self._add(phrase, label)
         self._prefix_lengths = sorted({len(p) for p in self._by_prefix})
 
-    def _add(self, phrase: str, label: str) -> None:
+    def _add(self, phrase: str, label: Hashable) -> None:
         text = normalize(phrase)
         script = dominant_script(text.replace("*", ""))
         if script in _SUBSTRING_SCRIPTS:
@@ -56,9 +56,12 @@ class PhraseMatcher:
         else:
             self._by_word[tokens[0]].append((tokens, label))
 
-    def matches(self, text: str) -> list[tuple[str, str]]:
-        """Every (phrase, label) found in `text`, in reading order."""
-        normalized = normalize(text)
+    def matches(self, text: str) -> list[tuple[str, Hashable]]:
+        """Every (phrase, label) found in `text`."""
+        return self.matches_normalized(normalize(text))
+
+    def matches_normalized(self, normalized: str) -> list[tuple[str, Hashable]]:
+        """Every (phrase, label) found in text that `normalize` has already folded."""
         found = [(phrase, label)
                  for i in range(len(normalized) - _KEY + 1)
                  for phrase, label in self._by_key.get(normalized[i:i + _KEY], ())
@@ -73,11 +76,9 @@ class PhraseMatcher:
             found += [(" ".join(p), label) for p, label in candidates if _matches_at(tokens, i, p)]
         return found
 
-    def labels(self, text: str) -> set[str]:
-        return {label for _, label in self.matches(text)}
-
-    def __len__(self) -> int:
-        return sum(len(v) for table in (self._by_word, self._by_prefix, self._by_key) for v in table.values())
+    def labels(self, normalized: str) -> set[Hashable]:
+        """The labels of the phrases found in already-normalized text."""
+        return {label for _, label in self.matches_normalized(normalized)}
 
 
 def _matches_at(tokens: list[str], start: int, phrase: tuple[str, ...]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import cache
 
 # Arabic short vowels, shadda, sukun and the superscript alef: optional marks nobody types reliably.
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # \u0640 is tatweel (kashida)
@@ -24,6 +25,7 @@ _GLUED = re.compile(f"(?<=[a-z0-9])(?=[{_CJK}])|(?<=[{_CJK}])(?=[a-z0-9])")
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
+@cache  # a few thousand distinct characters, asked about millions of times
 def script_of(char: str) -> str | None:
     """The writing system of one letter, or None for digits, punctuation, emoji and spaces."""
     o = ord(char)
@@ -80,6 +82,8 @@ def dominant_script(text: str) -> str | None:
 
 def _strip_latin_accents(text: str) -> str:
     """Remove accents from Latin letters only: Cyrillic й/ї and Gurmukhi vowel signs are letters."""
+    if text.isascii():
+        return text
     out = []
     for char in unicodedata.normalize("NFD", text):
         if unicodedata.category(char) == "Mn" and out and script_of(out[-1]) == "latin":
