@@ -12,7 +12,8 @@ $(VENV)/.installed: pyproject.toml
 	@echo "Setting up $(VENV) (first time only, about a minute)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --editable '.[dev]' --config-settings editable_mode=compat
+	@# setuptools warns at length about editable installs in general; nothing to act on here.
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet --editable '.[dev]'
 	@touch $@
 
 # The bot's main job on its built-in defaults. Until the chat arrives, that is understanding messages.
