@@ -31,7 +31,7 @@ evaluate: setup
 	$(BIN)/settlebot nlu evaluate
 
 bench: setup
-	$(BIN)/python benchmarks/nlu.py
+	$(BIN)/python benchmarks/nlu.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
