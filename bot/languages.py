@@ -7,10 +7,3 @@ SUPPORTED: tuple[str, ...] = (
 )
 
 DEFAULT = "en"
-
-# Written right to left: channels wrap replies in these with direction marks.
-RIGHT_TO_LEFT: frozenset[str] = frozenset({"ar", "fa"})
-
-
-def is_supported(code: str) -> bool:
-    return code in SUPPORTED

@@ -59,10 +59,6 @@ class TrainingData:
     def intents(self) -> list[str]:
         return sorted({e.intent for e in self.examples})
 
-    @property
-    def languages(self) -> list[str]:
-        return sorted({e.language for e in self.examples})
-
 
 @dataclass(frozen=True)
 class Problem:
