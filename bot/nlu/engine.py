@@ -38,7 +38,7 @@ class Thresholds:
     intent: float = 0.2
     # The danger model reports an emergency from this probability on, whatever the intent: a false
     # alarm costs one extra line, a missed emergency can cost a life.
-    emergency: float = 0.3
+    emergency: float = 0.25
 
 
 class BuiltinNLU:
