@@ -9,7 +9,7 @@ setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "settlebot needs Python 3.11 or newer: run make PYTHON=/path/to/python3.11")'
-	@echo "Setting up $(VENV) (first time only, about a minute)..."
+	@echo "Setting up $(VENV) (first time only, about 20 seconds)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	@# setuptools warns at length about editable installs in general; nothing to act on here.

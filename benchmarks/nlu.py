@@ -17,6 +17,7 @@ import time
 from dataclasses import replace
 
 from bot.config import PROJECT_ROOT, NLUSettings, load_settings
+from bot.languages import LATIN_SCRIPT
 from bot.nlu.classifier import IntentClassifier, TextFeatures
 from bot.nlu.engine import BuiltinNLU, NLUEngine, Parse
 from bot.nlu.evaluate import Outcome, Report, cross_validate
@@ -86,7 +87,7 @@ def holdout_report(engine: NLUEngine, holdout: TrainingData) -> Report:
 def language_accuracy(engine: BuiltinNLU, holdout: TrainingData) -> tuple[float, float]:
     native, romanized = [], []
     for e in holdout.examples:
-        is_romanized = e.language not in {"en", "fr", "es", "tl", "vi"} and dominant_script(e.text) == "latin"
+        is_romanized = e.language not in LATIN_SCRIPT and dominant_script(e.text) == "latin"
         (romanized if is_romanized else native).append(engine.languages.identify(e.text).language == e.language)
     return sum(native) / len(native), sum(romanized) / max(1, len(romanized))
 

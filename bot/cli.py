@@ -9,12 +9,10 @@ import time
 from pathlib import Path
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ENGINES, ConfigError, Settings, load_settings
 from bot.nlu.evaluate import cross_validate, format_report
 from bot.nlu.factory import build_builtin, build_engine
 from bot.nlu.training_data import TrainingDataError, load_training_data
-
-ENGINES = ("builtin",)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,14 +70,26 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
     interactive = sys.stdin.isatty()
     if interactive:
         print(f"settlebot: training the NLU on {settings.nlu.intents_dir}...", file=sys.stderr, flush=True)
-    engine = build_engine(settings.nlu)
+    engine = build_engine(settings.nlu, args.nlu)
     if interactive:
         print(f"settlebot: ready in {time.perf_counter() - started:.1f} s. Type a message and press Enter; "
               "Ctrl-D ends.", file=sys.stderr)
-    for line in iter(sys.stdin.readline, ""):
-        parsed = engine.parse(line.rstrip("\r\n"))
-        print(json.dumps(parsed.to_json(), ensure_ascii=False), flush=True)
+    try:
+        for line in iter(sys.stdin.readline, ""):
+            parsed = engine.parse(line.rstrip("\r\n"))
+            print(_json_line(parsed.to_json()), flush=True)
+    except BrokenPipeError:  # the reader has what it wanted (`| head -1`)
+        sys.stdout = None  # nothing more can be flushed there
     return 0
+
+
+# Line separators that JSON allows unescaped, but that line-splitting readers take as line ends.
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"})
+
+
+def _json_line(value: object) -> str:
+    """One JSON object on exactly one line, Unicode kept as it is."""
+    return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import yaml
@@ -12,6 +13,8 @@ from bot.nlu.classifier import ClassifierSettings
 from bot.nlu.engine import Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# NLU engines that can be chosen (config `settlebot.nlu.engine`, `settlebot parse --nlu`).
+ENGINES = ("builtin",)
 
 
 class ConfigError(Exception):
@@ -46,16 +49,64 @@ def load_settings(path: Path | None = None) -> Settings:
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 0
         raise ConfigError(f"{path}:{line}: YAML syntax: {error.problem}") from None
-    section = (raw.get("settlebot") or {}).get("nlu") or {}
     try:
-        nlu = NLUSettings(
-            engine=section.get("engine", "builtin"),
-            intents_dir=(path.parent / section.get("intents_dir", "intents")).resolve(),
-            thresholds=Thresholds(**section.get("thresholds", {})),
-            classifier=ClassifierSettings(**{k: tuple(v) if isinstance(v, list) else v
-                                             for k, v in section.get("classifier", {}).items()}),
-            lingua_weight=float(section.get("language_id", {}).get("lingua_weight", 0.2)),
-        )
-    except TypeError as error:
-        raise ConfigError(f"{path}: settlebot.nlu: {error}; see the comments in the shipped config.yml") from None
-    return Settings(path=path, nlu=nlu)
+        section = _section(_section(raw, "(top level)").get("settlebot"), "settlebot").get("nlu")
+        return Settings(path=path, nlu=_nlu_settings(_section(section, "settlebot.nlu"), path.parent))
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{path}: {error}; see the comments in the shipped config.yml") from None
+
+
+def _section(value: object, name: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be a mapping of settings")
+    return value
+
+
+def _known(section: dict, allowed: set[str], name: str) -> dict:
+    for key in section:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            raise ValueError(f"{name}.{key} is not a setting" + (f" (did you mean {close[0]}?)" if close else ""))
+    return section
+
+
+def _number(value: object, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number from {low} to {high}, not {value!r}")
+    return float(value)
+
+
+def _ngrams(value: object, name: str) -> tuple[int, int]:
+    if (not isinstance(value, list | tuple) or len(value) != 2 or not all(isinstance(v, int) for v in value)
+            or not 1 <= value[0] <= value[1] <= 8):
+        raise ValueError(f"{name} must be [smallest, largest] with 1 <= smallest <= largest <= 8, not {value!r}")
+    return value[0], value[1]
+
+
+def _nlu_settings(section: dict, base: Path) -> NLUSettings:
+    _known(section, {"engine", "intents_dir", "thresholds", "classifier", "language_id"}, "settlebot.nlu")
+    engine = section.get("engine", "builtin")
+    if engine not in ENGINES:
+        raise ValueError(f"settlebot.nlu.engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
+    thresholds = _known(_section(section.get("thresholds"), "thresholds"),
+                        {f.name for f in fields(Thresholds)}, "settlebot.nlu.thresholds")
+    classifier = _known(_section(section.get("classifier"), "classifier"),
+                        {f.name for f in fields(ClassifierSettings)}, "settlebot.nlu.classifier")
+    language_id = _known(_section(section.get("language_id"), "language_id"), {"lingua_weight"},
+                         "settlebot.nlu.language_id")
+    name = "settlebot.nlu.classifier."
+    return NLUSettings(
+        engine=engine,
+        intents_dir=(base / str(section.get("intents_dir", "intents"))).resolve(),
+        thresholds=Thresholds(**{k: _number(v, f"settlebot.nlu.thresholds.{k}", 0.0, 1.0)
+                                 for k, v in thresholds.items()}),
+        classifier=ClassifierSettings(**{
+            k: (_ngrams(v, name + k) if k.endswith("ngrams") else
+                int(_number(v, name + k, 1, 100)) if k == "min_df" else
+                _number(v, name + k, 0.0, 1000.0))
+            for k, v in classifier.items()}),
+        lingua_weight=_number(language_id.get("lingua_weight", 0.2), "settlebot.nlu.language_id.lingua_weight",
+                              0.0, 1.0),
+    )

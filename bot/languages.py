@@ -7,3 +7,6 @@ SUPPORTED: tuple[str, ...] = (
 )
 
 DEFAULT = "en"
+
+# Written in Latin letters by nature. pa, ar and fa typed in Latin letters are romanized text.
+LATIN_SCRIPT: frozenset[str] = frozenset({"en", "fr", "es", "tl", "vi"})

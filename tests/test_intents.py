@@ -93,3 +93,16 @@ def test_topics_in_every_language(nlu: BuiltinNLU) -> None:
     }
     wrong = {t: nlu.parse(t).intent for t, want in examples.items() if nlu.parse(t).intent != want}
     assert len(wrong) <= 1, wrong
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("my boss fired me", "jobs"),  # fired is not fire
+    ("I was fired last week", "jobs"),
+])
+def test_being_fired_is_a_jobs_question(nlu: BuiltinNLU, text: str, intent: str) -> None:
+    assert nlu.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["no", "ya", "lol", "ok", "👍", "こんにちは", "zzzz qqqq"])
+def test_a_word_or_nothing_known_is_no_emergency(nlu: BuiltinNLU, text: str) -> None:
+    assert nlu.parse(text).intent != EMERGENCY

@@ -30,13 +30,25 @@ def test_fast_tfidf_equals_scikit_learn(vectorizer: TfidfVectorizer, training_da
         np.testing.assert_allclose(got, expected, atol=1e-12)
 
 
+def test_one_message_vector_equals_its_training_matrix_row(training_data: TrainingData) -> None:
+    from bot.nlu.classifier import ClassifierSettings, TextFeatures
+
+    examples = training_data.examples[::300]
+    features = TextFeatures(ClassifierSettings(), training_data.intent_terms)
+    matrix = features.fit_transform([e.text for e in examples], [e.language for e in examples]).toarray()
+    for row, example in zip(matrix, examples, strict=True):
+        got = np.zeros(matrix.shape[1])
+        indices, values = features.vector(example.text, example.language)
+        got[indices] = values
+        np.testing.assert_allclose(got, row, atol=1e-12)
+
+
 def test_margins_equal_the_svm_decision_function(nlu: BuiltinNLU, training_data: TrainingData) -> None:
-    texts = [e.text for e in training_data.examples[::500]]
     model: CalibratedLinearSVM = nlu.classifier._model
-    for text in texts:
-        indices, values = nlu.features.vector(text, "en")
+    for example in training_data.examples[::500]:
+        indices, values = nlu.features.vector(example.text, example.language)
         row = np.zeros(model._weights.shape[1])
-        np.add.at(row, indices, values)
+        row[indices] = values
         np.testing.assert_allclose(model.margins((indices, values)), model._svm.decision_function([row])[0])
 
 

@@ -76,3 +76,34 @@ def test_evaluate_reports_every_language_and_intent() -> None:
     assert "intent accuracy:" in table and "emergency recall:" in table
     rows = {line.split()[0] for line in table.splitlines() if line.split()}
     assert set(SUPPORTED) <= rows and set(CONTRACT_INTENTS) <= rows
+
+
+def test_lines_without_letters_have_no_language_and_no_emergency() -> None:
+    lines = ["👍", "604-555-0123", ":)", "\u200b"]
+    out = [json.loads(line) for line in settlebot("parse", stdin="\n".join(lines) + "\n").stdout.splitlines()]
+    assert [o["language"] for o in out] == [None, None, None, None]
+    assert [o["intent"] for o in out][:3] == ["out_of_scope"] * 3
+    assert out[3]["intent"] is None  # only an invisible character: a blank line
+
+
+def test_one_line_out_even_for_unicode_line_separators() -> None:
+    result = settlebot("parse", stdin="my rent\u2028is late\n")
+    assert len(result.stdout.split("\n")) == 2  # one line and the final newline
+    assert json.loads(result.stdout)["text"] == "my rent\u2028is late"
+
+
+def test_a_reader_that_stops_early_is_not_an_error() -> None:
+    result = subprocess.run(f"yes 'hello' | head -2000 | {SETTLEBOT} parse | head -1", shell=True,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert json.loads(result.stdout)["text"] == "hello"
+    assert "Traceback" not in result.stderr
+
+
+def test_a_broken_config_is_reported_with_what_to_fix(tmp_path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text("settlebot:\n  nlu:\n    thresholds: {intent: high}\n", encoding="utf-8")
+    result = settlebot("--config", str(config), "parse", stdin="hi\n")
+    assert result.returncode == 1
+    assert "thresholds.intent must be a number from 0.0 to 1.0" in result.stderr
+    config.write_text("settlebot:\n  nlu:\n    engine: rasa\n", encoding="utf-8")
+    assert "'rasa' is not available" in settlebot("--config", str(config), "parse", stdin="hi\n").stderr

@@ -72,6 +72,10 @@ class TextFeatures:
         return concatenate([*(fast.vector(normalized) for fast in self._fast),
                             (cols, np.full(len(cols), self._weight))])
 
+    def knows(self, vector: Vector) -> bool:
+        """Whether any n-gram of the message was seen in training (term hits alone do not count)."""
+        return bool(len(vector[0])) and int(vector[0].min()) < self._terms_offset
+
     def _term_columns(self, normalized: str, language: str | None) -> list[int]:
         wanted = (language or DEFAULT, DEFAULT)
         return sorted({self._labels[intent] for intent, lang in self._terms.labels(normalized) if lang in wanted})

@@ -8,9 +8,14 @@ from typing import Protocol
 from bot.nlu.classifier import ClassifierSettings, IntentClassifier, TextFeatures
 from bot.nlu.emergency import EMERGENCY, EmergencyDetector
 from bot.nlu.language_id import LanguageIdentifier
+from bot.nlu.text import normalize, script_counts
 from bot.nlu.training_data import TrainingData
 
 OUT_OF_SCOPE = "out_of_scope"
+# Longer messages are answered on their first part: a 1 MB line must not cost seconds and memory.
+MAX_ANALYSED_CHARS = 4096
+# "A word or two": letters weighted by script (a Han character counts 3, Hangul 2, see text.py).
+SHORT_MESSAGE_LETTERS = 10
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,10 @@ class Thresholds:
     # The danger model reports an emergency from this probability on, whatever the intent: a false
     # alarm costs one extra line, a missed emergency can cost a life.
     emergency: float = 0.25
+    # A word or two ("no", "lol") gives the model too little to go on, and its probabilities spread
+    # wide: there it needs more. Cross-validated, this removed a sixth of the false alarms and
+    # missed no emergency (real short crises score high or carry a listed phrase: "fire!!" 0.99).
+    emergency_short: float = 0.5
 
 
 class BuiltinNLU:
@@ -59,21 +68,30 @@ class BuiltinNLU:
             matrix[others], [data.examples[i].intent for i in others])
 
     def parse(self, text: str) -> Parse:
-        if not text.strip():
+        analysed = text[:MAX_ANALYSED_CHARS]
+        if not normalize(analysed):  # blank, or only invisible characters
             return Parse(text, None, 0.0, None, 0.0)
-        guess = self.languages.identify(text)
-        intent, confidence = self.intent(text, guess.language)
+        guess = self.languages.identify(analysed)
+        intent, confidence = self.intent(analysed, guess.language)
         return Parse(text, guess.language, guess.confidence, intent, round(confidence, 3))
 
     def scores(self, text: str, language: str | None) -> tuple[float, dict[str, float]]:
-        """The danger probability (1.0 for a listed crisis phrase) and each other intent's probability."""
+        """The danger probability (1.0 for a listed crisis phrase) and each other intent's probability.
+        A message with no n-gram the models have seen (emoji, a script we do not speak) gives the
+        models nothing to go on: only a listed crisis phrase can make it an emergency."""
         features = self.features.vector(text, language)
-        danger = 1.0 if self.emergencies.phrase(text) else self.emergencies.probability(features)
+        if self.emergencies.phrase(text):
+            danger = 1.0
+        elif self.features.knows(features):
+            danger = self.emergencies.probability(features)
+        else:
+            return 0.0, {OUT_OF_SCOPE: 1.0}
         return danger, self.classifier.probabilities(features)
 
     def intent(self, text: str, language: str | None) -> tuple[str, float]:
         danger, probabilities = self.scores(text, language)
-        if danger >= self.thresholds.emergency:
+        short = sum(script_counts(text).values()) <= SHORT_MESSAGE_LETTERS
+        if danger >= (self.thresholds.emergency_short if short else self.thresholds.emergency):
             return EMERGENCY, danger
         best = max(probabilities, key=probabilities.__getitem__)
         if probabilities[best] < self.thresholds.intent:

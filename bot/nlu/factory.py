@@ -11,6 +11,9 @@ def build_builtin(data: TrainingData, settings: NLUSettings) -> BuiltinNLU:
     return BuiltinNLU(data, settings.classifier, settings.thresholds, settings.lingua_weight)
 
 
-def build_engine(settings: NLUSettings) -> NLUEngine:
-    """The configured engine, trained and ready to parse."""
+def build_engine(settings: NLUSettings, engine: str | None = None) -> NLUEngine:
+    """The configured engine (or `engine`), trained and ready to parse."""
+    engine = engine or settings.engine
+    if engine != "builtin":
+        raise ValueError(f"NLU engine {engine!r} is not available")
     return build_builtin(load_training_data(settings.intents_dir), settings)

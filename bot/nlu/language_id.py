@@ -13,6 +13,7 @@ confirm instead of guessing. Russian, which we do not support, is answered as Uk
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,9 @@ class LanguageIdentifier:
                         if len(set(group[1])) > 1}
 
     def identify(self, text: str) -> LanguageGuess:
+        # Composed accents (Vietnamese typed as base letter + combining mark) and ordinary
+        # letters for full-width ones, as the models saw them in training.
+        text = unicodedata.normalize("NFKC", text)
         script = dominant_script(text)
         if script is None:
             return LanguageGuess(None, 0.0)

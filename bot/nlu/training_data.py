@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from bot.languages import SUPPORTED
+from bot.nlu.phrases import problem as phrase_problem
 
 # The contract's intents. Topics beyond these may be added as data, in every language file.
 CONTRACT_INTENTS: tuple[str, ...] = (
@@ -124,7 +125,7 @@ def _read_file(path: Path, language: str, data: TrainingData, problems: list[Pro
                                 f'start it with: version: "{RASA_VERSION}" and nlu:'))
         return set()
     version = top.get("version")
-    if version is None or version.value != RASA_VERSION:
+    if version is None or version.value != RASA_VERSION or version.style not in ('"', "'"):
         line = version.start_mark.line + 1 if version is not None else 1
         problems.append(Problem(path, line, "missing or wrong training data version",
                                 f'write version: "{RASA_VERSION}" (Rasa 3.x format, in quotes)'))
@@ -152,10 +153,28 @@ def _read_block(path: Path, language: str, item: yaml.Node, data: TrainingData,
         problems.append(Problem(path, line, "an item with no examples",
                                 "add 'examples: |' and, indented below it, one '- example' per line"))
         return
+    if examples_node.style != "|":
+        problems.append(Problem(path, examples_node.start_mark.line + 1, "examples are not a '|' block",
+                                "write 'examples: |' so that each line stays its own example"))
+        return
     texts = list(_example_lines(path, examples_node, problems))
     if "lookup" in block:
-        name = block["lookup"].value
+        name = block["lookup"].value if isinstance(block["lookup"], yaml.ScalarNode) else ""
+        if name != EMERGENCY_LOOKUP and not name.endswith(TERMS_SUFFIX):
+            close = difflib.get_close_matches(name, [EMERGENCY_LOOKUP], n=1)
+            problems.append(Problem(path, line, f"unknown lookup table '{name}'",
+                                    f"did you mean '{close[0]}'?" if close else
+                                    f"name it {EMERGENCY_LOOKUP} or <intent>{TERMS_SUFFIX}"))
+            return
+        for n, text in texts:
+            if why := phrase_problem(text):
+                problems.append(Problem(path, n, f"the phrase {text!r} cannot be matched: {why}",
+                                        "make it longer or more specific, or remove it"))
         data.lookups.setdefault(name, {}).setdefault(language, []).extend(text for _, text in texts)
+        return
+    if not isinstance(block["intent"], yaml.ScalarNode):
+        problems.append(Problem(path, line, "the intent name is not a single word",
+                                "write it as '- intent: housing', without brackets"))
         return
     intent = block["intent"].value
     if not intent or not intent.replace("_", "").isalnum() or intent != intent.lower():
