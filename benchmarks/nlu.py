@@ -22,7 +22,7 @@ from bot.nlu.classifier import IntentClassifier, TextFeatures
 from bot.nlu.engine import BuiltinNLU, NLUEngine, Parse
 from bot.nlu.evaluate import Outcome, Report, cross_validate
 from bot.nlu.factory import build_builtin
-from bot.nlu.text import dominant_script
+from bot.nlu.text import dominant_script, normalize
 from bot.nlu.training_data import TrainingData, load_training_data
 
 DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -59,7 +59,7 @@ class PlainClassifier:
         self.model = IntentClassifier(settings.classifier).fit(matrix, [e.intent for e in data.examples])
 
     def parse(self, text: str) -> Parse:
-        probabilities = self.model.probabilities(self.features.vector(text, None))
+        probabilities = self.model.probabilities(self.features.vector(normalize(text), None))
         best = max(probabilities, key=probabilities.__getitem__)
         intent = best if probabilities[best] >= self.threshold else "out_of_scope"
         return Parse(text, None, 0.0, intent, probabilities[best])

@@ -8,6 +8,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.nlu.engine import BuiltinNLU
 from bot.nlu.linear import CalibratedLinearSVM, FastTfidf
+from bot.nlu.text import normalize
 from bot.nlu.training_data import TrainingData
 
 TEXTS = ["my landlord keeps the deposit", "ਮੈਨੂੰ MSP card ਚਾਹੀਦਾ", "房东不退押金", "zzzz qqqq", "",
@@ -38,7 +39,7 @@ def test_one_message_vector_equals_its_training_matrix_row(training_data: Traini
     matrix = features.fit_transform([e.text for e in examples], [e.language for e in examples]).toarray()
     for row, example in zip(matrix, examples, strict=True):
         got = np.zeros(matrix.shape[1])
-        indices, values = features.vector(example.text, example.language)
+        indices, values = features.vector(normalize(example.text), example.language)
         got[indices] = values
         np.testing.assert_allclose(got, row, atol=1e-12)
 
@@ -46,7 +47,7 @@ def test_one_message_vector_equals_its_training_matrix_row(training_data: Traini
 def test_margins_equal_the_svm_decision_function(nlu: BuiltinNLU, training_data: TrainingData) -> None:
     model: CalibratedLinearSVM = nlu.classifier._model
     for example in training_data.examples[::500]:
-        indices, values = nlu.features.vector(example.text, example.language)
+        indices, values = nlu.features.vector(normalize(example.text), example.language)
         row = np.zeros(model._weights.shape[1])
         row[indices] = values
         np.testing.assert_allclose(model.margins((indices, values)), model._svm.decision_function([row])[0])

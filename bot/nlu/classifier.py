@@ -65,9 +65,8 @@ class TextFeatures:
         hits = csr_matrix((np.full(len(rows), self._weight), (rows, cols)), shape=(len(texts), len(self._labels)))
         return hstack([chars, words, hits], format="csr")
 
-    def vector(self, text: str, language: str | None) -> Vector:
-        """One message's features, as the row fit_transform would give it."""
-        normalized = normalize(text)
+    def vector(self, normalized: str, language: str | None) -> Vector:
+        """The features of one message that `normalize` has folded, as fit_transform's row."""
         cols = np.array(self._term_columns(normalized, language), dtype=np.int64) + self._terms_offset
         return concatenate([*(fast.vector(normalized) for fast in self._fast),
                             (cols, np.full(len(cols), self._weight))])

@@ -28,9 +28,9 @@ class EmergencyDetector:
             features, is_emergency)
         self._positive = self._model.classes.index(True)
 
-    def phrase(self, text: str) -> str | None:
-        """The listed crisis phrase found in `text`, if any."""
-        found = self._phrases.matches(text)
+    def phrase(self, normalized: str) -> str | None:
+        """The listed crisis phrase found in text that `normalize` has folded, if any."""
+        found = self._phrases.matches_normalized(normalized)
         return found[0][0] if found else None
 
     def probability(self, vector: Vector) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
@@ -54,33 +55,45 @@ class BuiltinNLU:
     def __init__(self, data: TrainingData, classifier: ClassifierSettings = ClassifierSettings(),
                  thresholds: Thresholds = Thresholds(), lingua_weight: float = 0.2):
         texts = [e.text for e in data.examples]
+        languages = [e.language for e in data.examples]
         self.thresholds = thresholds
-        self.languages = LanguageIdentifier(texts, [e.language for e in data.examples],
-                                            lingua_weight=lingua_weight, min_df=classifier.min_df)
         self.features = TextFeatures(classifier, data.intent_terms)
-        matrix = self.features.fit_transform(texts, [e.language for e in data.examples])
-        self.emergencies = EmergencyDetector(
-            data.emergency_phrases, matrix, [e.intent == EMERGENCY for e in data.examples], classifier)
+        matrix = self.features.fit_transform(texts, languages)
         # The classifier only chooses among the other intents: whether a message is an emergency is
         # the detector's call alone, so that its threshold really sets the trade-off.
         others = [i for i, e in enumerate(data.examples) if e.intent != EMERGENCY]
-        self.classifier = IntentClassifier(classifier).fit(
-            matrix[others], [data.examples[i].intent for i in others])
+
+        def fit_models() -> tuple[EmergencyDetector, IntentClassifier]:
+            emergencies = EmergencyDetector(
+                data.emergency_phrases, matrix, [e.intent == EMERGENCY for e in data.examples], classifier)
+            return emergencies, IntentClassifier(classifier).fit(
+                matrix[others], [data.examples[i].intent for i in others])
+
+        # The SVMs train in liblinear's C code, which releases the GIL, while the language models'
+        # n-gram counting is Python: one worker overlaps them on a second core. One, not two: two
+        # concurrent fits each copy the matrix, and memory matters more than the last 0.2 s.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            models = worker.submit(fit_models)
+            self.languages = LanguageIdentifier(texts, languages, lingua_weight=lingua_weight,
+                                                min_df=classifier.min_df)
+            self.emergencies, self.classifier = models.result()
 
     def parse(self, text: str) -> Parse:
         analysed = text[:MAX_ANALYSED_CHARS]
-        if not normalize(analysed):  # blank, or only invisible characters
+        normalized = normalize(analysed)
+        if not normalized:  # blank, or only invisible characters
             return Parse(text, None, 0.0, None, 0.0)
         guess = self.languages.identify(analysed)
-        intent, confidence = self.intent(analysed, guess.language)
+        intent, confidence = self.intent(analysed, guess.language, normalized)
         return Parse(text, guess.language, guess.confidence, intent, round(confidence, 3))
 
-    def scores(self, text: str, language: str | None) -> tuple[float, dict[str, float]]:
+    def scores(self, text: str, language: str | None, normalized: str | None = None) -> tuple[float, dict[str, float]]:
         """The danger probability (1.0 for a listed crisis phrase) and each other intent's probability.
         A message with no n-gram the models have seen (emoji, a script we do not speak) gives the
         models nothing to go on: only a listed crisis phrase can make it an emergency."""
-        features = self.features.vector(text, language)
-        if self.emergencies.phrase(text):
+        normalized = normalize(text) if normalized is None else normalized
+        features = self.features.vector(normalized, language)
+        if self.emergencies.phrase(normalized):
             danger = 1.0
         elif self.features.knows(features):
             danger = self.emergencies.probability(features)
@@ -88,8 +101,8 @@ class BuiltinNLU:
             return 0.0, {OUT_OF_SCOPE: 1.0}
         return danger, self.classifier.probabilities(features)
 
-    def intent(self, text: str, language: str | None) -> tuple[str, float]:
-        danger, probabilities = self.scores(text, language)
+    def intent(self, text: str, language: str | None, normalized: str | None = None) -> tuple[str, float]:
+        danger, probabilities = self.scores(text, language, normalized)
         short = sum(script_counts(text).values()) <= SHORT_MESSAGE_LETTERS
         if danger >= (self.thresholds.emergency_short if short else self.thresholds.emergency):
             return EMERGENCY, danger

@@ -36,7 +36,8 @@ class PhraseMatcher:
 
     def __init__(self, phrases: Iterable[tuple[str, Hashable]]):
         """`phrases`: (phrase, label) pairs."""
-        self._by_word: dict[str, list[tuple[tuple[str, ...], Hashable]]] = defaultdict(list)
+        # first word -> (words, label, has a wildcard word)
+        self._by_word: dict[str, list[tuple[tuple[str, ...], Hashable, bool]]] = defaultdict(list)
         self._by_prefix: dict[str, list[tuple[tuple[str, ...], Hashable]]] = defaultdict(list)
         self._by_key: dict[str, list[tuple[str, Hashable]]] = defaultdict(list)
         for phrase, label in phrases:
@@ -53,7 +54,7 @@ class PhraseMatcher:
         elif value[0].endswith("*"):
             self._by_prefix[value[0][:-1]].append((value, label))
         else:
-            self._by_word[value[0]].append((value, label))
+            self._by_word[value[0]].append((value, label, any(t.endswith("*") for t in value)))
 
     def matches(self, text: str) -> list[tuple[str, Hashable]]:
         """Every (phrase, label) found in `text`."""
@@ -67,9 +68,9 @@ class PhraseMatcher:
                  if normalized.startswith(phrase, i)] if _SUBSTRING_TEXT.search(normalized) else []
         tokens = tuple(words(normalized))
         for i, token in enumerate(tokens):
-            # Whole-word phrases: a tuple comparison. Wildcard phrases: word by word.
-            found += [(" ".join(p), label) for p, label in self._by_word.get(token, ())
-                      if tokens[i:i + len(p)] == p or ("*" in "".join(p) and _matches_at(tokens, i, p))]
+            # Whole-word phrases: a tuple comparison. Phrases with a wildcard: word by word.
+            found += [(" ".join(p), label) for p, label, wild in self._by_word.get(token, ())
+                      if (_matches_at(tokens, i, p) if wild else tokens[i:i + len(p)] == p)]
             for length in self._prefix_lengths:
                 if len(token) < length:
                     break
