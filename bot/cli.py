@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bot import __version__
 from bot.config import ENGINES, ConfigError, Settings, load_settings
+from bot.knowledge.loader import load_knowledge_base
+from bot.knowledge.search import EntrySearch
 from bot.nlu.evaluate import cross_validate, format_report
 from bot.nlu.factory import build_builtin, build_engine
-from bot.nlu.training_data import TrainingDataError, load_training_data
+from bot.nlu.training_data import load_training_data
+from bot.problems import ProblemsError
+from bot.storage.database import open_database, purge
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         return args.run(args, settings)
-    except (ConfigError, TrainingDataError) as error:
+    except (ConfigError, ProblemsError) as error:
         print(f"settlebot: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -52,6 +58,26 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
     parse.set_defaults(run=_parse)
 
+    kb = commands.add_parser("kb", help="check the knowledge base").add_subparsers(
+        title="kb commands", metavar="COMMAND")
+    validate = kb.add_parser(
+        "validate", help="check knowledge_base/ and list every problem with its file, line and fix",
+        description="Checks topics.yml, agencies.yml, emergency.yml and entries/*.yml: YAML syntax, "
+                    "missing fields and languages, unknown topics and partner services, duplicate ids, "
+                    "dates, web addresses and SMS length. Entries not reviewed in 12 months are warnings. "
+                    "Exits 1 if there is any error.")
+    validate.add_argument("--dir", type=Path, metavar="DIR",
+                          help="the knowledge base folder (default: settlebot.knowledge_base in config.yml)")
+    validate.set_defaults(run=_kb_validate)
+
+    purge = commands.add_parser(
+        "purge", help="blank message text older than the retention period",
+        description="Blanks the text of messages and unanswered questions older than settlebot.retention_days "
+                    "(config.yml), keeping dates, languages and intents for reports. Run it daily, e.g. from cron. "
+                    "The database is $SETTLEBOT_DATABASE_URL (default: settlebot.sqlite3 in the project).")
+    purge.add_argument("--days", type=int, metavar="N", help="keep N days instead of the configured retention")
+    purge.set_defaults(run=_purge)
+
     nlu = commands.add_parser("nlu", help="train and measure the NLU").add_subparsers(
         title="nlu commands", metavar="COMMAND")
     evaluate = nlu.add_parser(
@@ -71,12 +97,16 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
     if interactive:
         print(f"settlebot: training the NLU on {settings.nlu.intents_dir}...", file=sys.stderr, flush=True)
     engine = build_engine(settings.nlu, args.nlu)
+    search = _entry_search(settings)
     if interactive:
         print(f"settlebot: ready in {time.perf_counter() - started:.1f} s. Type a message and press Enter; "
               "Ctrl-D ends.", file=sys.stderr)
     try:
         for line in iter(sys.stdin.readline, ""):
             parsed = engine.parse(line.rstrip("\r\n"))
+            if search and parsed.intent:
+                found = search.best(parsed.text, parsed.language, parsed.intent)
+                parsed = replace(parsed, entry=found.entry if found else None)
             print(_json_line(parsed.to_json()), flush=True)
     except BrokenPipeError:  # the reader has what it wanted (`| head -1`)
         sys.stdout = None  # nothing more can be flushed there
@@ -90,6 +120,36 @@ _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085"
 def _json_line(value: object) -> str:
     """One JSON object on exactly one line, Unicode kept as it is."""
     return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
+
+
+def _entry_search(settings: Settings) -> EntrySearch | None:
+    """Search over the knowledge base; a broken one leaves `entry` null rather than stop parsing."""
+    try:
+        return EntrySearch(load_knowledge_base(settings.knowledge_base)[0])
+    except ProblemsError as error:
+        print(f"settlebot: the knowledge base has errors, so 'entry' stays null "
+              f"(run 'settlebot kb validate'):\n{error}", file=sys.stderr)
+        return None
+
+
+def _kb_validate(args: argparse.Namespace, settings: Settings) -> int:
+    directory = args.dir or settings.knowledge_base
+    kb, warnings = load_knowledge_base(directory)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    print(f"{directory}: OK: {len(kb.entries)} entries in {len(kb.topics)} topics, {len(kb.services)} partner "
+          f"services, {len(kb.emergency)} emergency contacts, {len(warnings)} warnings")
+    return 0
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    if args.days is not None and args.days < 1:
+        print("settlebot: --days must be at least 1", file=sys.stderr)
+        return 2
+    retention = datetime.timedelta(days=args.days) if args.days else settings.retention
+    purged = purge(open_database(settings.database_url), retention)
+    print(f"Blanked the text of {purged} messages and questions older than {retention.days} days.")
+    return 0
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import os
+import secrets
+import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -34,6 +37,26 @@ class NLUSettings:
 class Settings:
     path: Path
     nlu: NLUSettings
+    knowledge_base: Path = PROJECT_ROOT / "knowledge_base"
+    retention: datetime.timedelta = datetime.timedelta(days=30)  # how long message text is kept
+
+    @property
+    def database_url(self) -> str:
+        return os.environ.get("SETTLEBOT_DATABASE_URL") or f"sqlite:///{PROJECT_ROOT / 'settlebot.sqlite3'}"
+
+    @property
+    def secret_key(self) -> bytes:
+        """SETTLEBOT_SECRET_KEY; on a laptop without one, a random key kept in .settlebot-secret-key."""
+        if key := os.environ.get("SETTLEBOT_SECRET_KEY"):
+            return key.encode()
+        path = PROJECT_ROOT / ".settlebot-secret-key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32), encoding="utf-8")
+            path.chmod(0o600)
+            print(f"settlebot: no SETTLEBOT_SECRET_KEY set; created a key for this machine in {path}. "
+                  "Set SETTLEBOT_SECRET_KEY in production, and keep it: contacts are stored under it.",
+                  file=sys.stderr)
+        return path.read_text(encoding="utf-8").strip().encode()
 
 
 def default_config_path() -> Path:
@@ -50,8 +73,12 @@ def load_settings(path: Path | None = None) -> Settings:
         line = error.problem_mark.line + 1 if error.problem_mark else 0
         raise ConfigError(f"{path}:{line}: YAML syntax: {error.problem}") from None
     try:
-        section = _section(_section(raw, "(top level)").get("settlebot"), "settlebot").get("nlu")
-        return Settings(path=path, nlu=_nlu_settings(_section(section, "settlebot.nlu"), path.parent))
+        bot = _known(_section(_section(raw, "(top level)").get("settlebot"), "settlebot"),
+                     {"nlu", "knowledge_base", "retention_days"}, "settlebot")
+        return Settings(path=path, nlu=_nlu_settings(_section(bot.get("nlu"), "settlebot.nlu"), path.parent),
+                        knowledge_base=(path.parent / str(bot.get("knowledge_base", "knowledge_base"))).resolve(),
+                        retention=datetime.timedelta(days=_number(bot.get("retention_days", 30),
+                                                                  "settlebot.retention_days", 1, 3650)))
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{path}: {error}; see the comments in the shipped config.yml") from None
 

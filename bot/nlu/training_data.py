@@ -13,8 +13,10 @@ from pathlib import Path
 
 import yaml
 
+from bot import yamlfile
 from bot.languages import SUPPORTED
 from bot.nlu.phrases import problem as phrase_problem
+from bot.problems import Problem, ProblemsError
 
 # The contract's intents. Topics beyond these may be added as data, in every language file.
 CONTRACT_INTENTS: tuple[str, ...] = (
@@ -24,8 +26,6 @@ CONTRACT_INTENTS: tuple[str, ...] = (
 EMERGENCY_LOOKUP = "emergency_phrases"
 TERMS_SUFFIX = "_terms"  # `lookup: housing_terms` lists words that signal the intent `housing`
 RASA_VERSION = "3.1"
-# libyaml's parser when PyYAML was built with it (its wheels are): same nodes and line marks, faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -61,24 +61,8 @@ class TrainingData:
         return sorted({e.intent for e in self.examples})
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int  # 1-based; 0 when the problem is the file as a whole
-    message: str
-    hint: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}\n    fix: {self.hint}"
-
-
-class TrainingDataError(Exception):
-    """One or more problems in the training files; str() lists them all."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class TrainingDataError(ProblemsError):
+    """Problems in `intents/`."""
 
 
 def load_training_data(directory: Path, languages: tuple[str, ...] = SUPPORTED) -> TrainingData:
@@ -108,16 +92,8 @@ def load_training_data(directory: Path, languages: tuple[str, ...] = SUPPORTED) 
 
 def _read_file(path: Path, language: str, data: TrainingData, problems: list[Problem],
                intent_lines: dict[tuple[str, str], int]) -> set[str]:
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problems.append(Problem(path, mark.line + 1 if mark else 0, f"YAML syntax: {error.problem}",
-                                "check indentation and that every example line starts with '- ' "
-                                "inside an 'examples: |' block"))
-        return set()
-    except UnicodeDecodeError:
-        problems.append(Problem(path, 0, "the file is not UTF-8", "save it as UTF-8"))
+    root = yamlfile.compose(path, problems)
+    if root is None:
         return set()
     top = _mapping(root)
     if top is None:

@@ -1,0 +1,51 @@
+"""Database connection and schema: `open_database(url)` migrates to the newest schema (Alembic)
+and returns a session factory."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.models import Message, UnansweredQuestion, now
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def create(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _foreign_keys(connection, _record) -> None:  # SQLite enforces them only when asked
+            connection.execute("PRAGMA foreign_keys = ON")
+    return engine
+
+
+def open_database(url: str) -> sessionmaker[Session]:
+    """Bring the schema up to date and return a session factory."""
+    command.upgrade(alembic_config(url), "head")
+    return sessionmaker(create(url), expire_on_commit=False)
+
+
+def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int:
+    """Blank the text of messages and unanswered questions older than `retention`; how many."""
+    cutoff = now() - retention
+    with sessions.begin() as session:
+        purged = 0
+        for table in (Message, UnansweredQuestion):
+            result = session.execute(update(table).where(table.created_at < cutoff, table.text.is_not(None))
+                                     .values(text=None))
+            purged += result.rowcount
+    return purged

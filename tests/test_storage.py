@@ -1,0 +1,82 @@
+"""Storage on SQLite, and on PostgreSQL when SETTLEBOT_TEST_DATABASE_URL is set (CI sets it)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.database import alembic_config, create, open_database
+from bot.storage.models import Contact, Message, UnansweredQuestion, now
+from bot.storage.pseudonym import contact_id
+from tests.conftest import settlebot
+
+TABLES = {"contacts", "messages", "feedback", "unanswered_questions"}
+URLS = ["sqlite"] + (["postgresql"] if os.environ.get("SETTLEBOT_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=URLS)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'settlebot.sqlite3'}"
+        return
+    url = os.environ["SETTLEBOT_TEST_DATABASE_URL"]
+    command.downgrade(alembic_config(url), "base")  # every test starts from an empty schema
+    yield url
+    command.downgrade(alembic_config(url), "base")
+
+
+@pytest.fixture
+def sessions(database_url: str) -> sessionmaker[Session]:
+    return open_database(database_url)
+
+
+def test_migrations_create_and_remove_the_schema(database_url: str) -> None:
+    open_database(database_url)
+    assert TABLES <= set(inspect(create(database_url)).get_table_names())
+    command.downgrade(alembic_config(database_url), "base")
+    assert not TABLES & set(inspect(create(database_url)).get_table_names())
+
+
+def test_contacts_are_stored_under_a_keyed_pseudonym(sessions: sessionmaker[Session]) -> None:
+    key = b"test-key"
+    phone = "+16045550123"
+    pseudonym = contact_id(key, "sms", phone)
+    assert pseudonym == contact_id(key, "sms", phone)  # the same person finds their row again
+    assert pseudonym != contact_id(b"other-key", "sms", phone)  # without the key it cannot be recomputed
+    assert pseudonym != contact_id(key, "telegram", phone)
+    with sessions.begin() as session:
+        session.add(Contact(id=pseudonym, channel="sms", language="ar", state={"step": "menu", "نص": "عربي"}))
+        session.add(Message(contact_id=pseudonym, inbound=True, text="بدي سكن", language="ar", intent="housing"))
+    with sessions() as session:
+        stored = session.get(Contact, pseudonym)
+        assert stored.state == {"step": "menu", "نص": "عربي"}
+        dump = " ".join(str(row) for table in TABLES for row in session.execute(text(f"SELECT * FROM {table}")))
+    assert "6045550123" not in dump
+
+
+def test_purge_blanks_old_text_and_keeps_the_rest(sessions: sessionmaker[Session], database_url: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    old = now() - datetime.timedelta(days=40)
+    with sessions.begin() as session:
+        session.add(Contact(id="c1", channel="console", state={}))
+        session.add_all([
+            Message(contact_id="c1", inbound=True, text="old question", intent="jobs", created_at=old),
+            Message(contact_id="c1", inbound=True, text="new question", intent="jobs"),
+            UnansweredQuestion(contact_id="c1", text="old unanswered", created_at=old),
+        ])
+    monkeypatch.setenv("SETTLEBOT_DATABASE_URL", database_url)
+    result = settlebot("purge")
+    assert result.returncode == 0, result.stderr
+    assert "Blanked the text of 2 messages and questions older than 30 days" in result.stdout
+    with sessions() as session:
+        texts = session.scalars(select(Message.text).order_by(Message.id)).all()
+        intents = session.scalars(select(Message.intent)).all()
+        assert texts == [None, "new question"]
+        assert intents == ["jobs", "jobs"]  # what was asked about stays for reports
+        assert session.scalars(select(UnansweredQuestion.text)).all() == [None]
