@@ -38,7 +38,7 @@ def sessions(database_url: str) -> sessionmaker[Session]:
 
 def test_migrations_create_and_remove_the_schema(database_url: str) -> None:
     open_database(database_url)
-    assert TABLES <= set(inspect(create(database_url)).get_table_names())
+    assert set(inspect(create(database_url)).get_table_names()) >= TABLES
     command.downgrade(alembic_config(database_url), "base")
     assert not TABLES & set(inspect(create(database_url)).get_table_names())
 
