@@ -14,6 +14,8 @@ from bot.nlu.text import normalize
 
 # partial_ratio scores how well the best-matching part of the message matches a phrase (0-100).
 MIN_SCORE = 80.0
+# Short phrases ("msp") score 100 inside many messages: compare the best few, prefer the longest.
+MATCHES_COMPARED = 10
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,13 @@ class EntrySearch:
     def best(self, text: str, language: str | None, topic: str) -> Match | None:
         """The entry of `topic` that `text` matches best, if any matches well enough."""
         query = normalize(text)
-        best: Match | None = None
+        candidates = []  # (score, length of the phrase, entry): a longer phrase is the more specific
         for lang in dict.fromkeys((language or DEFAULT, DEFAULT)):
             phrases, ids = self._phrases.get((lang, topic), ([], []))
-            found = process.extractOne(query, phrases, scorer=fuzz.partial_ratio, score_cutoff=MIN_SCORE)
-            if found and (best is None or found[1] > best.score):
-                best = Match(ids[found[2]], found[1])
-        return best
+            for phrase, score, index in process.extract(query, phrases, scorer=fuzz.partial_ratio,
+                                                        score_cutoff=MIN_SCORE, limit=MATCHES_COMPARED):
+                candidates.append((score, len(phrase), ids[index]))
+        if not candidates:
+            return None
+        score, _, entry = max(candidates)
+        return Match(entry, score)
