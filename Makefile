@@ -32,6 +32,7 @@ evaluate: setup
 
 bench: setup
 	$(BIN)/python benchmarks/nlu.py --write
+	$(BIN)/python benchmarks/retrieval.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -104,3 +104,29 @@ def test_parse_names_the_entry_a_message_is_about() -> None:
     out = [__import__("json").loads(line) for line in result.stdout.splitlines()]
     assert {o["text"]: o["entry"] for o in out[:-1]} == asked
     assert out[-1]["entry"] is None  # a greeting is about no entry
+
+
+def test_the_trigram_index_finds_what_scoring_every_phrase_finds() -> None:
+    """With hundreds of entries per topic the index narrows the phrases scored; the answers must
+    not change. Entries are copied 40 times (ids -0 .. -39); a copy of the right entry is right."""
+    import dataclasses
+
+    from bot.knowledge.search import EntrySearch
+
+    kb, _ = load_knowledge_base(SHIPPED)
+    kb.entries = {f"{e.id}-{i}": dataclasses.replace(e, id=f"{e.id}-{i}")
+                  for e in list(kb.entries.values()) for i in range(40)}
+    indexed, every = EntrySearch(kb), EntrySearch(kb, candidates=10**9)
+    asked = [("how do i apply for msp, we just arrived", "en", "healthcare"),
+             ("necesito mi SIN para trabajar", "es", "jobs"),
+             ("我想找家庭医生", "zh-Hans", "healthcare"),
+             ("got an eviction notice from my landlord", "en", "housing"),
+             ("зубний лікар дорого", "uk", "healthcare"),
+             ("where to learn english online", "en", "language_classes"),
+             ("ਮੈਨੂੰ LINC ਕਲਾਸ ਲਈ ਕੀ ਚਾਹੀਦਾ", "pa", "language_classes"),
+             ("boss didnt pay me overtime", "en", "jobs")]
+    for text, language, topic in asked:
+        fast, slow = indexed.best(text, language, topic), every.best(text, language, topic)
+        assert fast is not None and slow is not None, text
+        assert fast.entry.rsplit("-", 1)[0] == slow.entry.rsplit("-", 1)[0], text
+        assert fast.score == slow.score

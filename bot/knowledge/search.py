@@ -1,12 +1,18 @@
 """Find the knowledge-base entry a message is about: fuzzy matching (rapidfuzz) of the message
 against each entry's search phrases in the reader's language, within the topic the NLU chose.
-English phrases are searched too, because English words are mixed into every language here."""
+English phrases are searched too, because English words are mixed into every language here.
+
+A knowledge base of thousands of entries has tens of thousands of phrases per topic, too many to
+score one by one on every message. A character-trigram index picks the phrases that share most of
+their trigrams with the message (typos keep most of them), and only those are scored."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
+from sklearn.feature_extraction.text import CountVectorizer
 
 from bot.knowledge.model import KnowledgeBase
 from bot.languages import DEFAULT
@@ -14,8 +20,8 @@ from bot.nlu.text import normalize
 
 # partial_ratio scores how well the best-matching part of the message matches a phrase (0-100).
 MIN_SCORE = 80.0
-# Short phrases ("msp") score 100 inside many messages: compare the best few, prefer the longest.
-MATCHES_COMPARED = 10
+# Groups with more phrases than this are narrowed by the trigram index to this many candidates.
+CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -24,26 +30,68 @@ class Match:
     score: float  # 0-100
 
 
+class _Phrases:
+    """The phrases of one (language, topic), with a trigram index when there are many."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.phrases: list[str] = []
+        self.entries: list[str] = []
+        self._trigrams: CountVectorizer | None = None
+
+    def add(self, phrase: str, entry: str) -> None:
+        self.phrases.append(phrase)
+        self.entries.append(entry)
+
+    def build(self) -> None:
+        if len(self.phrases) <= self.limit:
+            return
+        self._trigrams = CountVectorizer(analyzer="char_wb", ngram_range=(3, 3), binary=True, lowercase=False)
+        matrix = self._trigrams.fit_transform(self.phrases)
+        self._index = matrix.tocsc()
+        self._sizes = np.maximum(np.asarray(matrix.sum(axis=1)).ravel(), 1)
+        self._analyze = self._trigrams.build_analyzer()
+        self._vocabulary = self._trigrams.vocabulary_
+
+    def candidates(self, query: str) -> list[int]:
+        """Indices of the phrases worth scoring for `query`."""
+        if self._trigrams is None:
+            return list(range(len(self.phrases)))
+        columns = sorted({i for i in map(self._vocabulary.get, self._analyze(query)) if i is not None})
+        if not columns:
+            return []
+        shared = np.asarray(self._index[:, columns].sum(axis=1)).ravel() / self._sizes
+        best = np.argpartition(-shared, self.limit)[:self.limit]
+        return best[shared[best] > 0].tolist()
+
+
 class EntrySearch:
-    def __init__(self, kb: KnowledgeBase):
-        # (language, topic) -> parallel lists of normalized phrases and their entry ids
-        self._phrases: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    def __init__(self, kb: KnowledgeBase, candidates: int = CANDIDATES):
+        """`candidates`: how many phrases the trigram index lets through to fuzzy scoring."""
+        self._groups: dict[tuple[str, str], _Phrases] = {}
         for entry in kb.entries.values():
             for language, text in entry.text.items():
-                phrases, ids = self._phrases.setdefault((language, entry.topic), ([], []))
+                group = self._groups.setdefault((language, entry.topic), _Phrases(candidates))
                 for phrase in (text.title, *text.phrases):
-                    phrases.append(normalize(phrase))
-                    ids.append(entry.id)
+                    group.add(normalize(phrase), entry.id)
+        for group in self._groups.values():
+            group.build()
 
     def best(self, text: str, language: str | None, topic: str) -> Match | None:
         """The entry of `topic` that `text` matches best, if any matches well enough."""
         query = normalize(text)
-        candidates = []  # (score, length of the phrase, entry): a longer phrase is the more specific
+        # (score, length of the phrase, entry): short phrases ("msp") score 100 inside many messages,
+        # so among equal scores the longer phrase, the more specific one, wins.
+        candidates = []
         for lang in dict.fromkeys((language or DEFAULT, DEFAULT)):
-            phrases, ids = self._phrases.get((lang, topic), ([], []))
-            for phrase, score, index in process.extract(query, phrases, scorer=fuzz.partial_ratio,
-                                                        score_cutoff=MIN_SCORE, limit=MATCHES_COMPARED):
-                candidates.append((score, len(phrase), ids[index]))
+            group = self._groups.get((lang, topic))
+            if group is None:
+                continue
+            indices = group.candidates(query)
+            phrases = [group.phrases[i] for i in indices]
+            for phrase, score, k in process.extract(query, phrases, scorer=fuzz.partial_ratio,
+                                                    score_cutoff=MIN_SCORE, limit=None):
+                candidates.append((score, len(phrase), group.entries[indices[k]]))
         if not candidates:
             return None
         score, _, entry = max(candidates)
