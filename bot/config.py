@@ -35,7 +35,6 @@ class NLUSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    path: Path
     nlu: NLUSettings
     knowledge_base: Path = PROJECT_ROOT / "knowledge_base"
     retention: datetime.timedelta = datetime.timedelta(days=30)  # how long message text is kept
@@ -75,7 +74,7 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         bot = _known(_section(_section(raw, "(top level)").get("settlebot"), "settlebot"),
                      {"nlu", "knowledge_base", "retention_days"}, "settlebot")
-        return Settings(path=path, nlu=_nlu_settings(_section(bot.get("nlu"), "settlebot.nlu"), path.parent),
+        return Settings(nlu=_nlu_settings(_section(bot.get("nlu"), "settlebot.nlu"), path.parent),
                         knowledge_base=(path.parent / str(bot.get("knowledge_base", "knowledge_base"))).resolve(),
                         retention=datetime.timedelta(days=_number(bot.get("retention_days", 30),
                                                                   "settlebot.retention_days", 1, 3650)))
