@@ -18,7 +18,6 @@ from bot.nlu.evaluate import cross_validate, format_report
 from bot.nlu.factory import build_builtin, build_engine
 from bot.nlu.training_data import load_training_data
 from bot.problems import ProblemsError
-from bot.storage.database import open_database, purge
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,6 +145,9 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     if args.days is not None and args.days < 1:
         print("settlebot: --days must be at least 1", file=sys.stderr)
         return 2
+    # Imported here: SQLAlchemy and Alembic would add a quarter second to every other command.
+    from bot.storage.database import open_database, purge
+
     retention = datetime.timedelta(days=args.days) if args.days else settings.retention
     purged = purge(open_database(settings.database_url), retention)
     print(f"Blanked the text of {purged} messages and questions older than {retention.days} days.")
