@@ -17,12 +17,11 @@ import time
 from dataclasses import replace
 
 from bot.config import PROJECT_ROOT, NLUSettings, load_settings
-from bot.languages import LATIN_SCRIPT
 from bot.nlu.classifier import IntentClassifier, TextFeatures
 from bot.nlu.engine import BuiltinNLU, NLUEngine, Parse
 from bot.nlu.evaluate import Outcome, Report, cross_validate
 from bot.nlu.factory import build_builtin
-from bot.nlu.text import dominant_script, normalize
+from bot.nlu.text import is_romanized, normalize
 from bot.nlu.training_data import TrainingData, load_training_data
 
 DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -87,8 +86,8 @@ def holdout_report(engine: NLUEngine, holdout: TrainingData) -> Report:
 def language_accuracy(engine: BuiltinNLU, holdout: TrainingData) -> tuple[float, float]:
     native, romanized = [], []
     for e in holdout.examples:
-        is_romanized = e.language not in LATIN_SCRIPT and dominant_script(e.text) == "latin"
-        (romanized if is_romanized else native).append(engine.languages.identify(e.text).language == e.language)
+        right = engine.languages.identify(e.text).language == e.language
+        (romanized if is_romanized(e.text, e.language) else native).append(right)
     return sum(native) / len(native), sum(romanized) / max(1, len(romanized))
 
 

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 from sklearn.model_selection import StratifiedKFold
 
-from bot.languages import LATIN_SCRIPT
 from bot.nlu.engine import EMERGENCY, NLUEngine
-from bot.nlu.text import dominant_script
+from bot.nlu.text import is_romanized
 from bot.nlu.training_data import Example, TrainingData
 
 
@@ -23,7 +22,7 @@ class Outcome:
     @property
     def romanized(self) -> bool:
         """Typed in Latin letters in a language that has its own script (pa, ar, fa, uk, zh, ko)."""
-        return self.example.language not in LATIN_SCRIPT and dominant_script(self.example.text) == "latin"
+        return is_romanized(self.example.text, self.example.language)
 
 
 @dataclass

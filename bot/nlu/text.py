@@ -8,6 +8,8 @@ import unicodedata
 from collections import Counter
 from functools import cache
 
+from bot.languages import LATIN_SCRIPT
+
 # Arabic short vowels, shadda, sukun and the superscript alef: optional marks nobody types reliably.
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # \u0640 is tatweel (kashida)
 # Letters that Arabic and Persian keyboards write differently for the same sound.
@@ -78,6 +80,12 @@ def dominant_script(text: str) -> str | None:
         if n >= 2 and n >= 0.2 * total:
             return script
     return "latin" if counts["latin"] else max(counts, key=counts.__getitem__)
+
+
+def is_romanized(text: str, language: str) -> bool:
+    """Typed in Latin letters in a language with a script of its own (romanized Punjabi, Arabizi,
+    Finglish...): language ID is measured on native script and on romanized text apart."""
+    return language not in LATIN_SCRIPT and dominant_script(text) == "latin"
 
 
 def _strip_latin_accents(text: str) -> str:
