@@ -30,7 +30,7 @@ class NLUSettings:
     intents_dir: Path = PROJECT_ROOT / "intents"
     thresholds: Thresholds = field(default_factory=Thresholds)
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
-    lingua_weight: float = 0.2
+    lingua_weight: float = 0.2  # lingua's share beside the in-domain language model (docs/benchmarks.md)
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,6 @@ def _nlu_settings(section: dict, base: Path) -> NLUSettings:
                 int(_number(v, name + k, 1, 100)) if k == "min_df" else
                 _number(v, name + k, 0.0, 1000.0))
             for k, v in classifier.items()}),
-        lingua_weight=_number(language_id.get("lingua_weight", 0.2), "settlebot.nlu.language_id.lingua_weight",
-                              0.0, 1.0),
+        lingua_weight=_number(language_id.get("lingua_weight", NLUSettings.lingua_weight),
+                              "settlebot.nlu.language_id.lingua_weight", 0.0, 1.0),
     )

@@ -53,7 +53,7 @@ class Thresholds:
 
 class BuiltinNLU:
     def __init__(self, data: TrainingData, classifier: ClassifierSettings = ClassifierSettings(),
-                 thresholds: Thresholds = Thresholds(), lingua_weight: float = 0.2):
+                 thresholds: Thresholds = Thresholds(), *, lingua_weight: float):
         texts = [e.text for e in data.examples]
         languages = [e.language for e in data.examples]
         self.thresholds = thresholds

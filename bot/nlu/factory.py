@@ -8,7 +8,7 @@ from bot.nlu.training_data import TrainingData, load_training_data
 
 
 def build_builtin(data: TrainingData, settings: NLUSettings) -> BuiltinNLU:
-    return BuiltinNLU(data, settings.classifier, settings.thresholds, settings.lingua_weight)
+    return BuiltinNLU(data, settings.classifier, settings.thresholds, lingua_weight=settings.lingua_weight)
 
 
 def build_engine(settings: NLUSettings, engine: str | None = None) -> NLUEngine:

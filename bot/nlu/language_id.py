@@ -82,7 +82,7 @@ class ScriptModel:
 
 
 class LanguageIdentifier:
-    def __init__(self, texts: list[str], languages: list[str], lingua_weight: float = 0.2, min_df: int = 2):
+    def __init__(self, texts: list[str], languages: list[str], *, lingua_weight: float, min_df: int):
         """`texts`/`languages`: labelled in-domain examples (the training data)."""
         self._lingua_weight = lingua_weight
         self._detector = (LanguageDetectorBuilder.from_languages(*_LINGUA.values())
