@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
+from functools import lru_cache
 
 from bot.nlu.text import dominant_script, normalize
 
@@ -94,6 +95,8 @@ def problem(phrase: str) -> str | None:
     return parsed if isinstance(parsed, str) else None
 
 
+# The loader checks every phrase and the matcher then indexes it: parse each one once.
+@lru_cache(maxsize=1 << 16)
 def _parse(phrase: str) -> tuple[str, str | tuple[str, ...]] | str:
     """("substring", text) or ("words", tokens) for a usable phrase; otherwise why it is not."""
     text = normalize(phrase)
