@@ -9,15 +9,19 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.config import ENGINES, ConfigError, Settings, load_settings
 from bot.knowledge.loader import load_knowledge_base
-from bot.knowledge.search import EntrySearch
-from bot.nlu.evaluate import cross_validate, format_report
-from bot.nlu.factory import build_builtin, build_engine
 from bot.nlu.training_data import load_training_data
 from bot.problems import ProblemsError
+
+if TYPE_CHECKING:
+    from bot.knowledge.search import EntrySearch
+
+# Commands import their heavy parts (scikit-learn, SQLAlchemy) themselves, so that `--help` and
+# `kb validate`, which staff run after every edit, answer at once.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +99,8 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
     interactive = sys.stdin.isatty()
     if interactive:
         print(f"settlebot: training the NLU on {settings.nlu.intents_dir}...", file=sys.stderr, flush=True)
+    from bot.nlu.factory import build_engine
+
     engine = build_engine(settings.nlu, args.nlu)
     search = _entry_search(settings)
     if interactive:
@@ -123,6 +129,8 @@ def _json_line(value: object) -> str:
 
 def _entry_search(settings: Settings) -> EntrySearch | None:
     """Search over the knowledge base; a broken one leaves `entry` null rather than stop parsing."""
+    from bot.knowledge.search import EntrySearch
+
     try:
         return EntrySearch(load_knowledge_base(settings.knowledge_base)[0])
     except ProblemsError as error:
@@ -145,7 +153,6 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     if args.days is not None and args.days < 1:
         print("settlebot: --days must be at least 1", file=sys.stderr)
         return 2
-    # Imported here: SQLAlchemy and Alembic would add a quarter second to every other command.
     from bot.storage.database import open_database, purge
 
     retention = datetime.timedelta(days=args.days) if args.days else settings.retention
@@ -158,6 +165,9 @@ def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if args.folds < 2:
         print("settlebot: --folds must be at least 2", file=sys.stderr)
         return 2
+    from bot.nlu.evaluate import cross_validate, format_report
+    from bot.nlu.factory import build_builtin
+
     data = load_training_data(settings.nlu.intents_dir)
     print(f"Cross-validating on {len(data.examples)} examples, {args.folds} folds...", file=sys.stderr)
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.nlu.classifier import ClassifierSettings
-from bot.nlu.engine import Thresholds
+from bot.nlu.settings import ClassifierSettings, Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # NLU engines that can be chosen (config `settlebot.nlu.engine`, `settlebot parse --nlu`).

@@ -32,7 +32,8 @@ def test_fast_tfidf_equals_scikit_learn(vectorizer: TfidfVectorizer, training_da
 
 
 def test_one_message_vector_equals_its_training_matrix_row(training_data: TrainingData) -> None:
-    from bot.nlu.classifier import ClassifierSettings, TextFeatures
+    from bot.nlu.classifier import TextFeatures
+    from bot.nlu.settings import ClassifierSettings
 
     examples = training_data.examples[::300]
     features = TextFeatures(ClassifierSettings(), training_data.intent_terms)

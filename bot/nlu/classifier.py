@@ -9,8 +9,6 @@ second or two on a laptop CPU, with no GPU and no TensorFlow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.sparse import csr_matrix, hstack, spmatrix
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -18,18 +16,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from bot.languages import DEFAULT
 from bot.nlu.linear import CalibratedLinearSVM, FastTfidf, Vector, concatenate
 from bot.nlu.phrases import PhraseMatcher, words
+from bot.nlu.settings import ClassifierSettings
 from bot.nlu.text import normalize
-
-
-@dataclass(frozen=True)
-class ClassifierSettings:
-    char_ngrams: tuple[int, int] = (2, 4)
-    word_ngrams: tuple[int, int] = (1, 2)
-    regularization: float = 0.5  # LinearSVC's C: higher fits the examples more closely
-    term_weight: float = 1.0  # how much one term-list hit counts against the n-gram features
-    # An n-gram seen in fewer examples than this is dropped: it cannot generalise, and the
-    # vocabulary is most of the model's memory.
-    min_df: int = 2
 
 
 class TextFeatures:

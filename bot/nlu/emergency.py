@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from scipy.sparse import spmatrix
 
-from bot.nlu.classifier import ClassifierSettings
 from bot.nlu.linear import CalibratedLinearSVM, Vector
 from bot.nlu.phrases import PhraseMatcher
+from bot.nlu.settings import ClassifierSettings
 
 EMERGENCY = "emergency"
 

@@ -6,9 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from bot.nlu.classifier import ClassifierSettings, IntentClassifier, TextFeatures
+from bot.nlu.classifier import IntentClassifier, TextFeatures
 from bot.nlu.emergency import EMERGENCY, EmergencyDetector
 from bot.nlu.language_id import LanguageIdentifier
+from bot.nlu.settings import ClassifierSettings, Thresholds
 from bot.nlu.text import normalize, script_counts
 from bot.nlu.training_data import TrainingData
 
@@ -38,17 +39,6 @@ class NLUEngine(Protocol):
     def parse(self, text: str) -> Parse: ...
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    # Below this the classifier's best guess is not trusted: the message is out of scope.
-    intent: float = 0.2
-    # The danger model reports an emergency from this probability on, whatever the intent: a false
-    # alarm costs one extra line, a missed emergency can cost a life.
-    emergency: float = 0.25
-    # A word or two ("no", "lol") gives the model too little to go on, and its probabilities spread
-    # wide: there it needs more. Cross-validated, this removed a sixth of the false alarms and
-    # missed no emergency (real short crises score high or carry a listed phrase: "fire!!" 0.99).
-    emergency_short: float = 0.5
 
 
 class BuiltinNLU:
