@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime
 import difflib
 import os
-import secrets
-import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -41,20 +39,6 @@ class Settings:
     @property
     def database_url(self) -> str:
         return os.environ.get("SETTLEBOT_DATABASE_URL") or f"sqlite:///{PROJECT_ROOT / 'settlebot.sqlite3'}"
-
-    @property
-    def secret_key(self) -> bytes:
-        """SETTLEBOT_SECRET_KEY; on a laptop without one, a random key kept in .settlebot-secret-key."""
-        if key := os.environ.get("SETTLEBOT_SECRET_KEY"):
-            return key.encode()
-        path = PROJECT_ROOT / ".settlebot-secret-key"
-        if not path.exists():
-            path.write_text(secrets.token_hex(32), encoding="utf-8")
-            path.chmod(0o600)
-            print(f"settlebot: no SETTLEBOT_SECRET_KEY set; created a key for this machine in {path}. "
-                  "Set SETTLEBOT_SECRET_KEY in production, and keep it: contacts are stored under it.",
-                  file=sys.stderr)
-        return path.read_text(encoding="utf-8").strip().encode()
 
 
 def default_config_path() -> Path:
