@@ -46,7 +46,7 @@ def latency_ms(search: EntrySearch, rounds: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
-    parser.add_argument("--rounds", type=int, default=25)
+    parser.add_argument("--rounds", type=int, default=100, help="passes over the messages (a p99 needs hundreds)")
     args = parser.parse_args()
     shipped, _ = load_knowledge_base(PROJECT_ROOT / "knowledge_base")
     base = list(shipped.entries.values())
