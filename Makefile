@@ -3,9 +3,26 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup start test lint bench evaluate clean
+# The bot's own sentences: catalogs in locales/ (see locales/README.md), compiled at setup.
+LANGUAGES := fr es tl zh_Hans zh_Hant ko vi pa ar fa uk
+CATALOGS := $(foreach lang,$(LANGUAGES),locales/$(lang)/LC_MESSAGES/messages.mo)
 
-setup: $(VENV)/.installed
+.PHONY: setup catalogs locales start test lint bench evaluate clean
+
+setup: $(VENV)/.installed catalogs
+
+catalogs: $(CATALOGS)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+# After changing a sentence in bot/dialogue/: extract the sources, merge them into every catalog
+# (new and changed sentences come out empty or fuzzy for translators), then compile.
+locales: $(VENV)/.installed
+	$(BIN)/pybabel extract -F locales/babel.cfg -k n_:1,2 --no-wrap --sort-by-file --project settlebot \
+		--copyright-holder "settlebot contributors" -o locales/messages.pot bot/dialogue
+	$(BIN)/pybabel update --no-wrap --ignore-pot-creation-date -i locales/messages.pot -d locales
+	$(MAKE) catalogs
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "settlebot needs Python 3.11 or newer: run make PYTHON=/path/to/python3.11")'
@@ -16,9 +33,9 @@ $(VENV)/.installed: pyproject.toml
 	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet --editable '.[dev]'
 	@touch $@
 
-# The bot's main job on its built-in defaults. Until the chat arrives, that is understanding messages.
+# A chat with the bot on its built-in defaults: SQLite, the built-in NLU, the sample knowledge base.
 start: setup
-	$(BIN)/settlebot parse
+	$(BIN)/settlebot chat
 
 test: setup
 	$(BIN)/ruff check .
@@ -35,4 +52,4 @@ bench: setup
 	$(BIN)/python benchmarks/retrieval.py --write
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info $(CATALOGS)

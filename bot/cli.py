@@ -61,6 +61,22 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
     parse.set_defaults(run=_parse)
 
+    chat = commands.add_parser(
+        "chat", help="chat with the bot in this terminal (the console channel)",
+        description="Talk to the bot as a newcomer would: write in any of the 12 languages; choices are "
+                    "numbered, so reply with a number or write a new question. Each line is one message. "
+                    "On a terminal Ctrl-D ends; with a pipe, every line of the input is sent in turn, so a whole "
+                    "conversation can be scripted. The person's language and place in the conversation are "
+                    "kept in the database ($SETTLEBOT_DATABASE_URL, default: settlebot.sqlite3 in the project), "
+                    "so a later chat with the same --contact carries on.")
+    chat.add_argument("--contact", default="console", metavar="ID",
+                      help="who you are playing: every ID is a different person with their own language and "
+                           "conversation (default: console)")
+    chat.add_argument("--brief", action="store_true",
+                      help="show answers in their SMS form (at most 300 characters), as SMS users get them")
+    chat.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
+    chat.set_defaults(run=_chat)
+
     kb = commands.add_parser("kb", help="check the knowledge base").add_subparsers(
         title="kb commands", metavar="COMMAND")
     validate = kb.add_parser(
@@ -137,6 +153,22 @@ def _entry_search(settings: Settings) -> EntrySearch | None:
         print(f"settlebot: the knowledge base has errors, so 'entry' stays null "
               f"(run 'settlebot kb validate'):\n{error}", file=sys.stderr)
         return None
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    interactive = sys.stdin.isatty()
+    started = time.perf_counter()
+    if interactive:
+        print("settlebot: starting (the NLU trains in a few seconds)...", file=sys.stderr, flush=True)
+    from bot.channels.console import converse
+    from bot.runtime import build_dialogue
+
+    dialogue = build_dialogue(settings, args.nlu)
+    if interactive:
+        print(f"settlebot: ready in {time.perf_counter() - started:.1f} s. Write to the bot in any language and "
+              "press Enter; reply to a menu with its number; Ctrl-D ends.\n", file=sys.stderr, flush=True)
+    converse(dialogue, args.contact, sys.stdin, sys.stdout, prompt="> " if interactive else "", brief=args.brief)
+    return 0
 
 
 def _kb_validate(args: argparse.Namespace, settings: Settings) -> int:

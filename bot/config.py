@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import os
+import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from bot.nlu.settings import ClassifierSettings, Thresholds
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # NLU engines that can be chosen (config `settlebot.nlu.engine`, `settlebot parse --nlu`).
 ENGINES = ("builtin",)
+LOCAL_KEY_FILE = PROJECT_ROOT / "settlebot.key"
+MIN_KEY_LENGTH = 32
+MAKE_KEY = "make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 class ConfigError(Exception):
@@ -39,6 +43,26 @@ class Settings:
     @property
     def database_url(self) -> str:
         return os.environ.get("SETTLEBOT_DATABASE_URL") or f"sqlite:///{PROJECT_ROOT / 'settlebot.sqlite3'}"
+
+    def secret_key(self) -> bytes:
+        """The key of contact pseudonyms (and, later, of encrypted contact details):
+        $SETTLEBOT_SECRET_KEY. A deployment must set it; on the built-in defaults (the local SQLite
+        file) a key is made once in settlebot.key beside it, so that a first chat just works."""
+        value = os.environ.get("SETTLEBOT_SECRET_KEY", "")
+        if value:
+            if len(value) < MIN_KEY_LENGTH:
+                raise ConfigError(f"SETTLEBOT_SECRET_KEY must be at least {MIN_KEY_LENGTH} characters; {MAKE_KEY}")
+            return value.encode()
+        if os.environ.get("SETTLEBOT_DATABASE_URL"):
+            raise ConfigError(f"SETTLEBOT_SECRET_KEY is not set. It keys the pseudonyms of everyone in the database: "
+                              f"{MAKE_KEY}, and keep it with the database's backups")
+        try:
+            descriptor = os.open(LOCAL_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return LOCAL_KEY_FILE.read_text(encoding="ascii").strip().encode()
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(32) + "\n")
+        return LOCAL_KEY_FILE.read_text(encoding="ascii").strip().encode()
 
 
 def default_config_path() -> Path:

@@ -1,12 +1,17 @@
-"""Shared test support: one trained NLU engine per session, and the real `settlebot` command."""
+"""Shared test support: one trained NLU engine per session, the real `settlebot` command, and
+empty databases on SQLite and (when SETTLEBOT_TEST_DATABASE_URL is set, as in CI) PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.config import PROJECT_ROOT, load_settings
 from bot.nlu.engine import BuiltinNLU
@@ -33,7 +38,31 @@ def nlu(training_data: TrainingData) -> BuiltinNLU:
     return build_builtin(training_data, load_settings().nlu)
 
 
-def settlebot(*args: str, stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the installed `settlebot` console script, as a user would."""
+def settlebot(*args: str, stdin: str = "", timeout: float = 120,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed `settlebot` console script, as a user would (`env` adds to the environment)."""
     return subprocess.run([str(SETTLEBOT), *args], input=stdin, capture_output=True, text=True,
-                          encoding="utf-8", timeout=timeout, check=False)
+                          encoding="utf-8", timeout=timeout, check=False, env={**os.environ, **(env or {})})
+
+
+TEST_KEY = "test-secret-key-" + "0" * 32  # SETTLEBOT_SECRET_KEY for tests
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("SETTLEBOT_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a PostgreSQL schema of its own, so that tests (and the
+    processes they start) never see each other's rows."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'settlebot.sqlite3'}"
+        return
+    server = os.environ["SETTLEBOT_TEST_DATABASE_URL"]
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in server else "?"
+    yield f"{server}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()

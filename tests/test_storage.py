@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
-from collections.abc import Iterator
 
 import pytest
 from alembic import command
@@ -17,18 +15,6 @@ from bot.storage.pseudonym import contact_id
 from tests.conftest import settlebot
 
 TABLES = {"contacts", "messages", "feedback", "unanswered_questions"}
-URLS = ["sqlite"] + (["postgresql"] if os.environ.get("SETTLEBOT_TEST_DATABASE_URL") else [])
-
-
-@pytest.fixture(params=URLS)
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'settlebot.sqlite3'}"
-        return
-    url = os.environ["SETTLEBOT_TEST_DATABASE_URL"]
-    command.downgrade(alembic_config(url), "base")  # every test starts from an empty schema
-    yield url
-    command.downgrade(alembic_config(url), "base")
 
 
 @pytest.fixture

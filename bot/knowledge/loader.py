@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from bot import yamlfile
 from bot.knowledge.model import EmergencyContact, Entry, EntryText, KnowledgeBase, Schedule, Service
-from bot.languages import SUPPORTED
+from bot.languages import DEFAULT, SUPPORTED
 from bot.problems import Problem, ProblemsError
 from bot.yamlfile import Mapping
 
@@ -125,7 +125,10 @@ class _Check:
         self.fail(m.line_of(key), f"{what}: '{key}' must be a list of names", f"write {key}: [Vancouver, Burnaby]")
         return None
 
-    def languages(self, m: Mapping, key: str, what: str) -> Mapping | None:
+    def languages(self, m: Mapping, key: str, what: str, complete: bool = True) -> Mapping | None:
+        """The per-language texts under `key`. With `complete` every language is required; without,
+        only English is, and a missing translation is a warning: the bot shows the English text
+        with a notice until a translator fills it in."""
         value = m.get(key)
         if not isinstance(value, Mapping):
             self.fail(m.line_of(key), f"{what}: '{key}' must list every language",
@@ -133,7 +136,11 @@ class _Check:
             return None
         missing = [lang for lang in SUPPORTED if lang not in value]
         for lang in missing:
-            self.fail(value.line, f"{what}: no '{lang}' text", f"add the {lang} translation under '{key}:'")
+            optional = not complete and lang != DEFAULT
+            self.fail(value.line, f"{what}: no '{lang}' text" + (" (English is shown instead)" if optional else ""),
+                      f"add the {lang} translation under '{key}:'", warning=optional)
+        if not complete and DEFAULT in value:
+            missing = []
         for lang in value:
             if lang not in SUPPORTED:
                 close = difflib.get_close_matches(str(lang), SUPPORTED, n=1)
@@ -237,11 +244,13 @@ def _entries(path: Path, kb: KnowledgeBase, problems: list[Problem], seen: dict[
 
 
 def _texts(check: _Check, item: Mapping, what: str) -> dict[str, EntryText] | None:
-    languages = check.languages(item, "text", what)
+    languages = check.languages(item, "text", what, complete=False)
     if languages is None:
         return None
     texts = {}
     for lang in SUPPORTED:
+        if lang not in languages:
+            continue
         block = languages[lang]
         if not isinstance(block, Mapping):
             check.fail(languages.line_of(lang), f"{what} ({lang}): not a set of title/answer/sms/phrases",

@@ -79,11 +79,17 @@ class EntrySearch:
 
     def best(self, text: str, language: str | None, topic: str) -> Match | None:
         """The entry of `topic` that `text` matches best, if any matches well enough."""
+        ranked = self.ranked(text, (language,), topic, 1)
+        return ranked[0] if ranked else None
+
+    def ranked(self, text: str, languages: tuple[str | None, ...], topic: str, limit: int) -> list[Match]:
+        """Up to `limit` entries of `topic` that match `text` well enough, best first, searching the
+        phrases of `languages` (the reader's, the message's) and English."""
         query = normalize(text)
         # (score, length of the phrase, entry): short phrases ("msp") score 100 inside many messages,
         # so among equal scores the longer phrase, the more specific one, wins.
         candidates = []
-        for lang in dict.fromkeys((language or DEFAULT, DEFAULT)):
+        for lang in dict.fromkeys((*(lang for lang in languages if lang), DEFAULT)):
             group = self._groups.get((lang, topic))
             if group is None:
                 continue
@@ -92,7 +98,7 @@ class EntrySearch:
             for phrase, score, k in process.extract(query, phrases, scorer=fuzz.partial_ratio,
                                                     score_cutoff=MIN_SCORE, limit=None):
                 candidates.append((score, len(phrase), group.entries[indices[k]]))
-        if not candidates:
-            return None
-        score, _, entry = max(candidates)
-        return Match(entry, score)
+        best: dict[str, Match] = {}
+        for score, _, entry in sorted(candidates, reverse=True):
+            best.setdefault(entry, Match(entry, score))
+        return list(best.values())[:limit]

@@ -1,0 +1,1 @@
+"""Channels: each turns its wire format into the dialogue's Inbound and renders its Outbound."""

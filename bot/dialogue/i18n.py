@@ -1,0 +1,82 @@
+"""The bot's own sentences in the reader's language: gettext catalogs in locales/ (Babel extracts,
+updates and compiles them; see locales/README.md), language names and dates from CLDR, and the
+direction marks that keep right-to-left replies readable when they hold numbers and Latin names."""
+
+from __future__ import annotations
+
+import datetime
+import gettext
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+
+from bot.languages import DEFAULT, SUPPORTED
+
+LOCALES = Path(__file__).resolve().parent.parent.parent / "locales"
+DOMAIN = "messages"
+
+LRM, RLM = "\u200e", "\u200f"
+
+
+def catalog_name(language: str) -> str:
+    """The folder of a language's catalog: the BCP 47 code with '_' (zh-Hans -> zh_Hans)."""
+    return language.replace("-", "_")
+
+
+@cache
+def babel_locale(language: str) -> Locale:
+    return Locale.parse(catalog_name(language))
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of `language`. A missing catalog is an installation error, not a reason
+    to answer in English without saying so."""
+    if language == DEFAULT:
+        return gettext.NullTranslations()  # the source sentences are English
+    return gettext.translation(DOMAIN, LOCALES, [catalog_name(language)])
+
+
+@cache
+def language_name(language: str, menu: bool = False) -> str:
+    """The language's own name in its own script (CLDR): as written inside a sentence ("en
+    français"), or capitalised as a menu item ("Français")."""
+    locale = babel_locale(language)
+    # CLDR files Tagalog under Filipino: name the language we speak, not the national standard.
+    name = locale.languages.get(language) if language == "tl" else locale.get_display_name()
+    return name[:1].upper() + name[1:] if menu else name
+
+
+def is_rtl(language: str) -> bool:
+    return babel_locale(language).text_direction == "rtl"
+
+
+def isolate(value: str, language: str) -> str:
+    """A left-to-right value (a web address, a number, a date, an agency's name) put into a sentence
+    of `language`. In right-to-left text, marks on both sides keep its neutral edges (slashes,
+    hyphens, full stops) with it, so '1-800-257-7756' is not shown as '7756-257-800-1'. A value
+    written right to left itself (a topic's Persian name) needs nothing."""
+    if not is_rtl(language) or any(unicodedata.bidirectional(c) in ("R", "AL") for c in value):
+        return value
+    return f"{LRM}{value}{LRM}"
+
+
+def paragraphs(text: str, language: str) -> str:
+    """Start every line of right-to-left text with a right-to-left mark, so that a line that begins
+    with a number or a Latin name still reads from the right."""
+    if not is_rtl(language):
+        return text
+    return "\n".join(RLM + line if line else line for line in text.split("\n"))
+
+
+def long_date(day: datetime.date, language: str) -> str:
+    return format_date(day, "long", locale=babel_locale(language))
+
+
+def check_catalogs() -> None:
+    """Load every catalog now, so that a missing one stops start-up with its name."""
+    for language in SUPPORTED:
+        translations(language)

@@ -1,0 +1,27 @@
+"""What a channel hands the dialogue and what it gets back: plain data, no wire formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str  # "console", "telegram", "sms": part of the contact's pseudonym
+    sender: str  # the channel's id for the person (chat id, phone number); never stored as it is
+    text: str = ""
+    choice: str | None = None  # the id of a choice the person pressed, on channels with buttons
+    brief: bool = False  # the channel is SMS-like: answers are sent in their short form
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str  # stable ("lang:pa", "entry:msp-enrolment"): channels put it in buttons, never the label
+    label: str
+
+
+@dataclass(frozen=True)
+class Outbound:
+    text: str
+    language: str
+    choices: tuple[Choice, ...] = field(default=())

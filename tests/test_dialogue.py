@@ -1,0 +1,195 @@
+"""The dialogue core through its public surface, `Dialogue.handle`, on SQLite and PostgreSQL:
+what a newcomer sees, and what is kept about them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import PROJECT_ROOT
+from bot.dialogue import Dialogue, Inbound, Outbound
+from bot.dialogue.i18n import LRM, RLM
+from bot.knowledge.loader import load_knowledge_base
+from bot.nlu.engine import BuiltinNLU
+from bot.storage.database import create, open_database
+from bot.storage.models import Contact, Feedback, Message, UnansweredQuestion
+
+KEY = b"k" * 32
+
+
+@pytest.fixture
+def sessions(database_url: str):
+    return open_database(database_url)
+
+
+@pytest.fixture
+def dialogue(nlu: BuiltinNLU, sessions) -> Dialogue:
+    return Dialogue(nlu, load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0], sessions, KEY)
+
+
+class Person:
+    """One newcomer writing to the bot on the console channel."""
+
+    def __init__(self, dialogue: Dialogue, sender: str = "+16045550123", brief: bool = False):
+        self.dialogue, self.sender, self.brief = dialogue, sender, brief
+
+    def says(self, text: str) -> list[Outbound]:
+        return self.dialogue.handle(Inbound("console", self.sender, text, brief=self.brief))
+
+    def presses(self, choice: str) -> list[Outbound]:
+        return self.dialogue.handle(Inbound("console", self.sender, choice=choice))
+
+    def with_language(self, language: str) -> Person:
+        self.says("hello")
+        self.presses(f"lang:{language}")
+        return self
+
+
+def text(replies: list[Outbound]) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+def choices(replies: list[Outbound]) -> list[str]:
+    return [c.id for r in replies for c in r.choices]
+
+
+def test_first_contact_confirms_the_language_then_answers_the_waiting_question(dialogue: Dialogue) -> None:
+    person = Person(dialogue)
+    menu = person.says("ਮੈਨੂੰ family doctor ਚਾਹੀਦਾ, ਕਿਵੇਂ ਲੱਭਾਂ")
+    assert menu[0].language == "pa" and "ਪੰਜਾਬੀ" in menu[0].text  # asked in the guessed language
+    labels = [c.label for c in menu[0].choices]
+    assert labels[0] == "ਪੰਜਾਬੀ" and {"English", "العربية", "فارسی", "Українська", "中文 (简体)"} <= {
+        label.lstrip(RLM) for label in labels}  # every language named in its own script
+    answer = person.says("1")
+    assert answer[-1].language == "pa"
+    assert "Health Connect Registry" in answer[-1].text and "https://" in answer[-1].text
+    assert choices(answer)[:2] == ["helpful:yes", "helpful:no"]
+
+
+def test_a_menu_answers_to_its_number_in_any_script_and_to_its_label(dialogue: Dialogue) -> None:
+    person = Person(dialogue)
+    number = str(choices(person.says("مرحبا")).index("lang:pa") + 1)
+    arabic_indic = number.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert person.says(arabic_indic)[0].language == "pa"
+    person.says("/language")
+    wrong = person.says("40")
+    assert wrong[0].language == "pa" and "12" in wrong[0].text  # "a number from 1 to 12", in Punjabi
+    assert person.says("ukrainian")[0].language == "uk"  # the menu is still on offer after a wrong number
+    person.says("/language")
+    assert person.says("Français")[0].language == "fr"
+
+
+def test_an_emergency_interrupts_a_menu_and_the_menu_stays(dialogue: Dialogue) -> None:
+    person = Person(dialogue).with_language("en")
+    person.says("/menu")
+    crisis = person.says("my husband hits me and i am scared")
+    assert "9-1-1" in text(crisis) and "VictimLinkBC" in text(crisis)
+    assert "Housing" in text(person.says("1")) or choices(person.says("1"))  # the topic menu still works
+
+
+def test_an_emergency_comes_first_even_before_the_language_is_known(dialogue: Dialogue) -> None:
+    replies = Person(dialogue).says("я хочу вбити себе")
+    assert "9-8-8" in text(replies) and replies[0].language == "uk"
+
+
+def test_two_fallbacks_lead_to_the_offer_of_a_person(dialogue: Dialogue, sessions) -> None:
+    person = Person(dialogue).with_language("en")
+    first = person.says("asdf qwer zxcv")
+    assert "say it another way" in text(first)
+    second = person.says("purple banana keyboard")
+    assert "partner agency" in text(second) and choices(second) == ["person:yes", "person:no"]
+    agency = person.says("1")
+    assert "example.org" in text(agency)
+    with sessions() as session:
+        kept = session.scalars(select(UnansweredQuestion.text)).all()
+    assert kept == ["asdf qwer zxcv", "purple banana keyboard"]  # the staff's to-do list
+
+
+def test_feedback_is_stored_against_the_entry(dialogue: Dialogue, sessions) -> None:
+    person = Person(dialogue).with_language("en")
+    answer = person.says("how do i apply for msp")
+    assert "MSP" in answer[0].text and "Last checked:" in answer[0].text
+    person.presses("helpful:no")
+    with sessions() as session:
+        assert [(f.entry_id, f.helpful) for f in session.scalars(select(Feedback))] == [("msp-enrolment", False)]
+
+
+def test_two_close_entries_are_offered_as_a_choice(dialogue: Dialogue) -> None:
+    person = Person(dialogue).with_language("en")
+    replies = person.says("landlord wont give back my deposit")
+    assert set(choices(replies)) == {"entry:finding-a-rental", "entry:tenant-rights-deposits"}
+    assert "Residential Tenancy Branch" in text(person.says("2") if choices(replies)[1].endswith("deposits")
+                                                else person.says("1"))
+
+
+def test_an_sms_user_gets_the_short_answer(dialogue: Dialogue) -> None:
+    person = Person(dialogue, brief=True).with_language("en")
+    answer = person.says("how do i apply for msp")[0]
+    entry = dialogue.kb.entries["msp-enrolment"].text["en"]
+    assert entry.sms in answer.text and entry.answer.strip() not in answer.text
+
+
+def test_a_long_message_in_another_language_offers_a_switch_once(dialogue: Dialogue) -> None:
+    person = Person(dialogue).with_language("en")
+    offer = person.says("мені потрібен сімейний лікар для дитини")
+    assert offer[0].language == "uk" and choices(offer) == ["lang:uk", "lang:en"]
+    kept = person.presses("lang:en")
+    assert kept[-1].language == "en" and "Health Connect Registry" in text(kept)  # the question is answered
+    again = person.says("де знайти сімейного лікаря для дитини")
+    assert again[0].language == "en" and "lang:uk" not in choices(again)  # not asked twice
+
+
+def test_state_survives_a_restart(nlu: BuiltinNLU, sessions) -> None:
+    kb = load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0]
+    Person(Dialogue(nlu, kb, sessions, KEY)).with_language("ar").says("/menu")
+    restarted = Person(Dialogue(nlu, kb, sessions, KEY))
+    replies = restarted.says("4")  # the fourth topic of the menu shown before the restart
+    assert replies[0].language == "ar" and "entry:msp-enrolment" in choices(replies)
+
+
+def test_right_to_left_replies_keep_numbers_and_names_readable(dialogue: Dialogue) -> None:
+    from bidi import get_display
+
+    def shown(line: str) -> str:  # left to right, as a screen shows it, without the invisible marks
+        return get_display(line).translate({ord(LRM): None, ord(RLM): None})
+
+    person = Person(dialogue).with_language("fa")
+    answer = person.presses("entry:healthlinkbc-811")[0]
+    url = dialogue.kb.entries["healthlinkbc-811"].source
+    lines = answer.text.split("\n")
+    assert all(line.startswith(RLM) for line in lines if line)  # each line reads from the right
+    title = next(line for line in lines if "HealthLinkBC" in line)
+    # The title starts with a Latin name: the mark makes it read from the right all the same.
+    assert shown(title).endswith("HealthLinkBC 8-1-1")
+    assert shown(title.lstrip(RLM)).startswith("HealthLinkBC")  # what it would be without the mark
+    source = next(line for line in lines if url in line)
+    assert shown(source).startswith(url + " :")  # the address whole, at the line's end (the left)
+
+
+def test_a_missing_translation_shows_english_with_a_notice(nlu: BuiltinNLU, sessions, tmp_path: Path) -> None:
+    directory = tmp_path / "kb"
+    shutil.copytree(PROJECT_ROOT / "knowledge_base", directory)
+    path = directory / "entries" / "healthcare-a.yml"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    start = next(i for i, line in enumerate(lines) if line == "      pa:")  # the first entry's Punjabi
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("      ") and
+               not lines[i].startswith("       "))
+    path.write_text("\n".join(lines[:start] + lines[end:]), encoding="utf-8")
+    kb, warnings = load_knowledge_base(directory)
+    assert any("no 'pa' text" in str(w) for w in warnings)
+    first = next(e for e in kb.entries.values() if "pa" not in e.text)
+    person = Person(Dialogue(nlu, kb, sessions, KEY)).with_language("pa")
+    answer = person.presses(f"entry:{first.id}")[0]
+    assert first.text["en"].title in answer.text and "ਪੰਜਾਬੀ" in answer.text.split("\n")[0]
+
+
+def test_no_raw_contact_identifier_is_stored(dialogue: Dialogue, database_url: str) -> None:
+    Person(dialogue, sender="+16045550199").with_language("en").says("how do i apply for msp")
+    engine = create(database_url)
+    with engine.connect() as connection:
+        for table in (Contact, Message):
+            for row in connection.execute(select(table.__table__)):
+                assert "6045550199" not in repr(tuple(row))
