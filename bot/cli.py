@@ -167,7 +167,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     if interactive:
         print(f"settlebot: ready in {time.perf_counter() - started:.1f} s. Write to the bot in any language and "
               "press Enter; reply to a menu with its number; Ctrl-D ends.\n", file=sys.stderr, flush=True)
-    converse(dialogue, args.contact, sys.stdin, sys.stdout, prompt="> " if interactive else "", brief=args.brief)
+    converse(dialogue, args.contact, sys.stdin, sys.stdout, interactive, brief=args.brief)
     return 0
 
 

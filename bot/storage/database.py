@@ -28,8 +28,13 @@ def create(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
-        def _foreign_keys(connection, _record) -> None:  # SQLite enforces them only when asked
-            connection.execute("PRAGMA foreign_keys = ON")
+        def _pragmas(connection, _record) -> None:
+            connection.execute("PRAGMA foreign_keys = ON")  # SQLite enforces them only when asked
+            # Write-ahead logging: readers do not wait for a writer, so a chat, a server and a worker
+            # can share the file; and a commit costs no fsync of the whole database.
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("PRAGMA busy_timeout = 10000")
     return engine
 
 
