@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import logging
 import sys
 import time
 from dataclasses import replace
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         stream.reconfigure(encoding="utf-8", errors="replace")
+    logging.basicConfig(format="settlebot: %(message)s")  # to stderr, beside the output
+    logging.getLogger("settlebot").setLevel(logging.INFO)
     try:
         settings = load_settings(args.config)
         return args.run(args, settings)

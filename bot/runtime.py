@@ -7,6 +7,7 @@ from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.dialogue.i18n import check_catalogs
 from bot.knowledge.loader import load_knowledge_base
+from bot.knowledge.reload import KnowledgeReloader
 from bot.nlu.factory import build_engine
 from bot.storage.database import open_database
 
@@ -18,4 +19,5 @@ def build_dialogue(settings: Settings, engine: str | None = None) -> Dialogue:
     secret_key = settings.secret_key()
     check_catalogs()
     sessions = open_database(settings.database_url)
-    return Dialogue(build_engine(settings.nlu, engine), kb, sessions, secret_key)
+    return Dialogue(build_engine(settings.nlu, engine), kb, sessions, secret_key,
+                    KnowledgeReloader(settings.knowledge_base))

@@ -13,6 +13,7 @@ from bot.config import PROJECT_ROOT
 from bot.dialogue import Dialogue, Inbound, Outbound
 from bot.dialogue.i18n import LRM, RLM
 from bot.knowledge.loader import load_knowledge_base
+from bot.knowledge.reload import KnowledgeReloader
 from bot.nlu.engine import BuiltinNLU
 from bot.storage.database import create, open_database
 from bot.storage.models import Contact, Feedback, Message, UnansweredQuestion
@@ -193,3 +194,20 @@ def test_no_raw_contact_identifier_is_stored(dialogue: Dialogue, database_url: s
         for table in (Contact, Message):
             for row in connection.execute(select(table.__table__)):
                 assert "6045550199" not in repr(tuple(row))
+
+
+def test_an_edit_to_the_knowledge_base_is_answered_at_once_and_a_broken_one_is_not(
+        nlu: BuiltinNLU, sessions, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    directory = tmp_path / "kb"
+    shutil.copytree(PROJECT_ROOT / "knowledge_base", directory)
+    reloader = KnowledgeReloader(directory, interval=0)
+    person = Person(Dialogue(nlu, load_knowledge_base(directory)[0], sessions, KEY, reloader)).with_language("en")
+    path = directory / "entries" / "healthcare-a.yml"
+    good = path.read_text(encoding="utf-8")
+    old_title = "Enrol in MSP, BC's public health insurance"
+    path.write_text(good.replace(old_title, "Apply for MSP, BC's health insurance"), encoding="utf-8")
+    assert "Apply for MSP, BC's health insurance" in text(person.says("how do i apply for msp"))
+    path.write_text(good.replace("    topic: healthcare\n", "    topic: [healthcare\n", 1), encoding="utf-8")
+    with caplog.at_level("ERROR", logger="settlebot"):
+        assert "Apply for MSP, BC's health insurance" in text(person.says("how do i apply for msp"))
+    assert f"{path}:" in caplog.text and "last good version" in caplog.text

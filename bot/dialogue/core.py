@@ -6,6 +6,7 @@ replies. The person's state lives in the database, so any process can take their
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,6 +14,7 @@ from bot.dialogue.i18n import babel_locale
 from bot.dialogue.messages import Inbound, Outbound
 from bot.dialogue.replies import ENTRY, HELPFUL, LANGUAGE, MENU, NO_PERSON, NOT_HELPFUL, PERSON, TOPIC, Replies
 from bot.knowledge.model import Entry, KnowledgeBase, Service
+from bot.knowledge.reload import KnowledgeReloader
 from bot.knowledge.search import EntrySearch
 from bot.languages import DEFAULT, SUPPORTED
 from bot.nlu.emergency import EMERGENCY
@@ -33,18 +35,40 @@ SWITCH_MIN_LETTERS = 15
 CLOSE_SCORES = 2.0
 
 
+@dataclass(frozen=True)
+class Knowledge:
+    """The knowledge base and its search, swapped as one when staff edit the files."""
+
+    kb: KnowledgeBase
+    search: EntrySearch
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase) -> Knowledge:
+        return cls(kb, EntrySearch(kb))
+
+
 class Dialogue:
-    def __init__(self, nlu: NLUEngine, kb: KnowledgeBase, sessions: sessionmaker[Session], secret_key: bytes):
+    def __init__(self, nlu: NLUEngine, kb: KnowledgeBase, sessions: sessionmaker[Session], secret_key: bytes,
+                 reloader: KnowledgeReloader | None = None):
+        """`reloader`: watch the knowledge base's files and answer from an edited version once it
+        loads without errors."""
         self.nlu = nlu
-        self.kb = kb
-        self.search = EntrySearch(kb)
+        self.knowledge = Knowledge.of(kb)
         self.conversations = Conversations(sessions)
         self._secret_key = secret_key
+        self._reloader = reloader
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.knowledge.kb
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
+        edited = self._reloader.changed() if self._reloader else None
+        if edited is not None:
+            self.knowledge = Knowledge.of(edited)
         contact = contact_id(self._secret_key, inbound.channel, inbound.sender)
         with self.conversations.open(contact, inbound.channel) as conversation:
-            turn = _Turn(self, conversation, inbound)
+            turn = _Turn(self, self.knowledge, conversation, inbound)
             replies = turn.run()
             conversation.log(True, inbound.text or inbound.choice or "", turn.parse.language if turn.parse else None,
                              turn.parse.intent if turn.parse else None)
@@ -59,9 +83,10 @@ class Dialogue:
 class _Turn:
     """One inbound message: reads and changes the conversation, returns the replies."""
 
-    def __init__(self, dialogue: Dialogue, conversation: Conversation, inbound: Inbound):
+    def __init__(self, dialogue: Dialogue, knowledge: Knowledge, conversation: Conversation, inbound: Inbound):
         self.dialogue = dialogue
-        self.kb = dialogue.kb
+        self.kb = knowledge.kb
+        self.search = knowledge.search
         self.conversation = conversation
         self.state = conversation.state
         self.inbound = inbound
@@ -211,7 +236,7 @@ class _Turn:
     def answer_topic(self, topic: str, text: str) -> Outbound:
         self.state["topic"] = topic
         written_in = self.parse.language if self.parse else None  # may differ from the reader's language
-        matches = self.dialogue.search.ranked(text, (self.language, written_in), topic, 2)
+        matches = self.search.ranked(text, (self.language, written_in), topic, 2)
         if not matches:
             self.conversation.unanswered(text, self.language, topic)
             return self.replies().not_found(topic, self.entries_of(topic))
