@@ -50,6 +50,7 @@ evaluate: setup
 bench: setup
 	$(BIN)/python benchmarks/nlu.py --write
 	$(BIN)/python benchmarks/retrieval.py --write
+	$(BIN)/python benchmarks/dialogue.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info $(CATALOGS)
