@@ -16,7 +16,7 @@ from bot.dialogue.i18n import RLM, language_name, translations
 from bot.knowledge.loader import load_knowledge_base
 from bot.storage.database import open_database
 from bot.storage.models import Contact, Feedback, UnansweredQuestion
-from tests.conftest import SETTLEBOT, TEST_KEY
+from tests.conftest import SETTLEBOT, TEST_KEY, settlebot
 
 KB = load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0]
 
@@ -137,3 +137,23 @@ def _check_first_part(script: Script, said: list[str]) -> None:
                    "\u201cI need a family doctor.\u201d") in _plain(fallback)
     assert _(lang, "Would you like a person from a partner agency to help you?") in _plain(offer)
     assert KB.topics["housing"][lang] in _plain(menu) and language_name("uk", menu=True) in languages
+
+
+def test_a_deployment_without_a_secret_key_is_refused_with_the_fix(tmp_path) -> None:
+    env = {"SETTLEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "SETTLEBOT_SECRET_KEY": ""}
+    result = settlebot("chat", stdin="hello\n", env=env)
+    assert result.returncode == 1 and "SETTLEBOT_SECRET_KEY is not set" in result.stderr
+    assert "secrets.token_hex(32)" in result.stderr and not result.stdout
+    short = settlebot("chat", stdin="hello\n", env={**env, "SETTLEBOT_SECRET_KEY": "short"})
+    assert short.returncode == 1 and "at least 32 characters" in short.stderr
+
+
+def test_the_same_person_on_another_key_is_a_stranger(tmp_path) -> None:
+    """The key is what links a phone number to its row: keep it, or people start over."""
+    env = {"SETTLEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "SETTLEBOT_SECRET_KEY": TEST_KEY}
+    settlebot("chat", "--contact", "+16045550123", stdin="hello\n1\n", env=env)
+    same = settlebot("chat", "--contact", "+16045550123", stdin="/menu\n", env=env)
+    other = settlebot("chat", "--contact", "+16045550123", stdin="/menu\n",
+                      env={**env, "SETTLEBOT_SECRET_KEY": "another-key-" + "1" * 32})
+    assert "Which language" not in same.stdout and "Housing" in same.stdout
+    assert "Which language do you want me to use?" in other.stdout

@@ -107,8 +107,8 @@ class _Turn:
         if choice in self.state.get("choices", ()) or (self.inbound.choice and self.valid(self.inbound.choice)):
             return self.on_choice(choice)
         command = COMMANDS.get(text.split()[0].casefold()) if text.startswith("/") else None
-        if command:
-            return self.on_intent(command, text)
+        if command:  # a stranger's first command still starts with their language
+            return self.on_intent(command, text) if self.conversation.language else self.ask_language("")
         self.parse = self.dialogue.nlu.parse(text)
         if self.parse.intent == EMERGENCY:  # before anything else, whatever was on offer
             self.keep_choices = True
@@ -202,8 +202,6 @@ class _Turn:
     def on_intent(self, intent: str, text: str) -> list[Outbound]:
         if intent != OUT_OF_SCOPE:
             self.state["fallbacks"] = 0
-        if intent == "start" and self.conversation.language is None:
-            return self.ask_language("")
         replies = self.replies()
         if intent in self.kb.topics:
             return [self.answer_topic(intent, text)]
