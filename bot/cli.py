@@ -151,7 +151,7 @@ def _entry_search(settings: Settings) -> EntrySearch | None:
     from bot.knowledge.search import EntrySearch
 
     try:
-        return EntrySearch(load_knowledge_base(settings.knowledge_base)[0])
+        return EntrySearch(load_knowledge_base(settings.knowledge_base, require_translations=False)[0])
     except ProblemsError as error:
         print(f"settlebot: the knowledge base has errors, so 'entry' stays null "
               f"(run 'settlebot kb validate'):\n{error}", file=sys.stderr)

@@ -8,6 +8,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -18,6 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("builtin",)
 LOCAL_KEY_FILE = PROJECT_ROOT / "settlebot.key"
 MIN_KEY_LENGTH = 32
+DEFAULT_TIMEZONE = ZoneInfo("America/Vancouver")
 MAKE_KEY = "make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
@@ -39,6 +41,7 @@ class Settings:
     nlu: NLUSettings
     knowledge_base: Path = PROJECT_ROOT / "knowledge_base"
     retention: datetime.timedelta = datetime.timedelta(days=30)  # how long message text is kept
+    timezone: ZoneInfo = DEFAULT_TIMEZONE  # the city's: agencies' opening hours are in it
 
     @property
     def database_url(self) -> str:
@@ -80,13 +83,22 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}:{line}: YAML syntax: {error.problem}") from None
     try:
         bot = _known(_section(_section(raw, "(top level)").get("settlebot"), "settlebot"),
-                     {"nlu", "knowledge_base", "retention_days"}, "settlebot")
+                     {"nlu", "knowledge_base", "retention_days", "timezone"}, "settlebot")
         return Settings(nlu=_nlu_settings(_section(bot.get("nlu"), "settlebot.nlu"), path.parent),
                         knowledge_base=(path.parent / str(bot.get("knowledge_base", "knowledge_base"))).resolve(),
                         retention=datetime.timedelta(days=_number(bot.get("retention_days", 30),
-                                                                  "settlebot.retention_days", 1, 3650)))
+                                                                  "settlebot.retention_days", 1, 3650)),
+                        timezone=_timezone(bot.get("timezone", "America/Vancouver")))
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{path}: {error}; see the comments in the shipped config.yml") from None
+
+
+def _timezone(value: object) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"settlebot.timezone {value!r} is not a time zone; use an IANA name such as "
+                         "America/Vancouver or America/Toronto") from None
 
 
 def _section(value: object, name: str) -> dict:

@@ -15,9 +15,9 @@ from bot.storage.database import open_database
 def build_dialogue(settings: Settings, engine: str | None = None) -> Dialogue:
     """Raises ProblemsError (a broken knowledge base, with file and line) or ConfigError before the
     slow part, so that a mistake is reported at once."""
-    kb, _warnings = load_knowledge_base(settings.knowledge_base)
+    reloader = KnowledgeReloader(settings.knowledge_base)  # before loading: an edit from now on is seen
+    kb, _warnings = load_knowledge_base(settings.knowledge_base, require_translations=False)
     secret_key = settings.secret_key()
     check_catalogs()
     sessions = open_database(settings.database_url)
-    return Dialogue(build_engine(settings.nlu, engine), kb, sessions, secret_key,
-                    KnowledgeReloader(settings.knowledge_base))
+    return Dialogue(build_engine(settings.nlu, engine), kb, sessions, secret_key, reloader, settings.timezone)

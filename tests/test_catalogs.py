@@ -7,6 +7,7 @@ import re
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from bot.dialogue.i18n import LOCALES, catalog_name, translations
@@ -59,6 +60,7 @@ def test_plural_forms_follow_the_language(language: str) -> None:
     """Every form the catalog has is used for some number, and each number gets the form the
     language's rule (the catalog's Plural-Forms) picks: Ukrainian 1, 21 / 2, 22 / 5, 11, 12."""
     po = _po(language)
+    assert po.plural_forms == get_plural(catalog_name(language)).plural_forms  # Babel's rule for the language
     message = next(m for m in po if m.pluralizable)
     assert len(message.string) == po.num_plurals
     catalog = translations(language)

@@ -7,32 +7,45 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue.i18n import babel_locale
+from bot.config import DEFAULT_TIMEZONE
+from bot.dialogue.i18n import languages_named
 from bot.dialogue.messages import Inbound, Outbound
 from bot.dialogue.replies import ENTRY, HELPFUL, LANGUAGE, MENU, NO_PERSON, NOT_HELPFUL, PERSON, TOPIC, Replies
-from bot.knowledge.model import Entry, KnowledgeBase, Service
+from bot.knowledge.model import Entry, KnowledgeBase
 from bot.knowledge.reload import KnowledgeReloader
 from bot.knowledge.search import EntrySearch
 from bot.languages import DEFAULT, SUPPORTED
 from bot.nlu.emergency import EMERGENCY
 from bot.nlu.engine import OUT_OF_SCOPE, NLUEngine, Parse
 from bot.nlu.text import script_counts
+from bot.referrals.matching import match_services
 from bot.storage.conversations import Conversation, Conversations
 from bot.storage.pseudonym import contact_id
 
-# Commands work in every language (and become Telegram's command menu).
-COMMANDS = {"/start": "start", "/help": "help", "/language": "change_language", "/menu": MENU}
+# Commands work in every language (and become Telegram's command menu); an unknown one gets help.
+COMMANDS = {"/start": "greet", "/help": "help", "/language": "change_language", "/menu": "menu"}
 # "2", " 2.", "٢", "۲": Python's \d and int() read every script's digits.
 NUMBER = re.compile(r"\s*(\d{1,3})\s*[.)]?\s*")
+# Below this the first guess at a stranger's language is not worth writing in: "hi" is no language.
+GUESS_CONFIDENCE = 0.6
 # Offer to switch language only for a message long and clear enough that the guess is safe:
 # "ok" or an English clinic name inside a Punjabi conversation is no reason to ask.
 SWITCH_CONFIDENCE = 0.9
 SWITCH_MIN_LETTERS = 15
 # Two entries whose scores are this close are both offered, instead of guessing.
 CLOSE_SCORES = 2.0
+# Intents worth answering once the language is confirmed (a greeting is answered by the menu itself).
+QUESTIONS = ("human_handoff",)
+# How many answers to remember as rated, so that pressing "Yes" twice is one vote.
+RATED_KEPT = 20
+
+
+class _OutOfRange(str):
+    """A typed number that is not in the menu on offer."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +62,11 @@ class Knowledge:
 
 class Dialogue:
     def __init__(self, nlu: NLUEngine, kb: KnowledgeBase, sessions: sessionmaker[Session], secret_key: bytes,
-                 reloader: KnowledgeReloader | None = None):
+                 reloader: KnowledgeReloader | None = None, timezone: ZoneInfo = DEFAULT_TIMEZONE):
         """`reloader`: watch the knowledge base's files and answer from an edited version once it
-        loads without errors."""
+        loads without errors. `timezone`: the city's, in which partner agencies keep their hours."""
         self.nlu = nlu
+        self.timezone = timezone
         self.knowledge = Knowledge.of(kb)
         self.conversations = Conversations(sessions)
         self._secret_key = secret_key
@@ -70,10 +84,11 @@ class Dialogue:
         with self.conversations.open(contact, inbound.channel) as conversation:
             turn = _Turn(self, self.knowledge, conversation, inbound)
             replies = turn.run()
-            conversation.log(True, inbound.text or inbound.choice or "", turn.parse.language if turn.parse else None,
-                             turn.parse.intent if turn.parse else None)
+            parse = turn.parse
+            conversation.log(inbound=True, text=inbound.text or inbound.choice or "",
+                             language=parse.language if parse else None, intent=parse.intent if parse else None)
             for reply in replies:
-                conversation.log(False, reply.text, reply.language)
+                conversation.log(inbound=False, text=reply.text, language=reply.language)
             offered = [c.id for reply in replies for c in reply.choices]
             if offered or not turn.keep_choices:
                 conversation.state["choices"] = offered
@@ -92,63 +107,97 @@ class _Turn:
         self.inbound = inbound
         self.parse: Parse | None = None
         self.keep_choices = False  # an emergency or a wrong number leaves the menu on offer
+        # What waits on the language menu lives for one turn: the turn that answers it, or not.
+        self.pending: str | None = self.state.pop("pending", None)
+        self.offered_switch: str | None = self.state.pop("offered_switch", None)
 
     @property
     def language(self) -> str:
-        return self.conversation.language or DEFAULT
+        """The reader's language: confirmed, else the confident first guess, else English."""
+        return self.conversation.language or self.state.get("guess") or DEFAULT
 
     def replies(self, language: str | None = None) -> Replies:
         return Replies(language or self.language, self.kb)
 
     def run(self) -> list[Outbound]:
         text = self.inbound.text.strip()
+        offered: list[str] = self.state.get("choices") or []
+        if text:
+            self.parse = self.dialogue.nlu.parse(text)
+            if self.parse.intent == EMERGENCY:  # before anything else, commands and menus included
+                return self.emergency(offered)
         # A button pressed on an older message still counts; a typed number means the latest menu.
-        choice = self.inbound.choice or self.typed_choice(text)
-        if choice in self.state.get("choices", ()) or (self.inbound.choice and self.valid(self.inbound.choice)):
-            return self.on_choice(choice)
-        command = COMMANDS.get(text.split()[0].casefold()) if text.startswith("/") else None
-        if command:  # a stranger's first command still starts with their language
-            return self.on_intent(command, text) if self.conversation.language else self.ask_language("")
-        self.parse = self.dialogue.nlu.parse(text)
-        if self.parse.intent == EMERGENCY:  # before anything else, whatever was on offer
-            self.keep_choices = True
-            return [self.replies(self.conversation.language or self.parse.language).emergency(self.kb.emergency)]
-        if choice == "out of range":
-            self.keep_choices = True
-            return [self.replies().pick_a_number(len(self.state["choices"]))]
+        choice = self.inbound.choice or self.typed_choice(text, offered)
+        if isinstance(choice, _OutOfRange):
+            self.keep_waiting()
+            return [self.replies().pick_a_number(len(offered))]
+        if choice:
+            if self.valid(choice):
+                return self.on_choice(choice)
+            return [self.replies().topic_menu()]  # a choice that an edit of the knowledge base removed
+        if text.startswith("/"):
+            intent = COMMANDS.get(text.split()[0].casefold(), "help")
+            return self.on_intent(intent, text) if self.conversation.language else self.ask_language(None)
         if self.conversation.language is None:
-            return self.ask_language(text)
+            return self.ask_language(text if self.is_question() else None)
+        if NUMBER.fullmatch(text) or not self.parse:  # a number with no menu on screen is no question
+            return [self.replies().topic_menu()]
         if self.other_language(text):
             self.state["pending"] = text
+            self.state["offered_switch"] = self.parse.language
             return [self.replies(self.parse.language).switch_language(self.parse.language, self.language)]
         return self.on_intent(self.parse.intent or OUT_OF_SCOPE, text)
 
-    def typed_choice(self, text: str) -> str | None:
+    def emergency(self, offered: list[str]) -> list[Outbound]:
+        """Crisis lines first. The menus stay on offer, but not a question whose menu the crisis
+        reply now hides ("Was this helpful?")."""
+        self.keep_waiting()
+        self.keep_choices = True
+        self.state["choices"] = [c for c in offered if c.startswith((LANGUAGE, TOPIC, ENTRY)) or c == MENU]
+        language = self.conversation.language or self.guess() or self.state.get("guess")
+        return [self.replies(language).emergency(self.kb.emergency)]
+
+    def keep_waiting(self) -> None:
+        """This turn does not answer the menu on offer: what waits on it goes on waiting."""
+        self.keep_choices = True
+        if self.pending:
+            self.state["pending"] = self.pending
+        if self.offered_switch:
+            self.state["offered_switch"] = self.offered_switch
+
+    def is_question(self) -> bool:
+        """Worth answering once the language is confirmed: a topic or a request for a person, in words."""
+        return bool(self.parse and not NUMBER.fullmatch(self.parse.text)
+                    and (self.parse.intent in self.kb.topics or self.parse.intent in QUESTIONS))
+
+    def guess(self) -> str | None:
+        confident = self.parse and self.parse.language_confidence >= GUESS_CONFIDENCE
+        return self.parse.language if confident else None
+
+    def typed_choice(self, text: str, offered: list[str]) -> str | None:
         """The offered choice a typed reply names: its number in the menu, or its label."""
-        offered = self.state.get("choices") or []
         if not offered or not text:
             return None
         number = NUMBER.fullmatch(text)
         if number:
             index = int(number.group(1)) - 1
-            return offered[index] if 0 <= index < len(offered) else "out of range"
+            return offered[index] if 0 <= index < len(offered) else _OutOfRange(text)
         typed = text.casefold()
-        replies = self.replies()
+        named = languages_named().get(typed, ())  # "punjabi", "anglais", "pa" as well as "ਪੰਜਾਬੀ"
         for choice in offered:
-            names = {replies.label(choice)}
-            if choice.startswith(LANGUAGE):  # "punjabi", "pa" as well as "ਪੰਜਾਬੀ"
-                code = choice.removeprefix(LANGUAGE)
-                names |= {code, babel_locale(code).get_display_name("en"), babel_locale(code).language_name}
-            if typed in {name.casefold() for name in names if name}:
+            if choice.removeprefix(LANGUAGE) in named or typed == self.replies().label(choice).casefold():
                 return choice
         return None
 
     def valid(self, choice: str) -> bool:
-        kind, _, value = choice.partition(":")
-        known = {LANGUAGE: SUPPORTED, TOPIC: self.kb.topics, ENTRY: self.kb.entries}.get(kind + ":")
-        if known is not None:
-            return value in known
-        return choice in (PERSON, NO_PERSON, MENU) or (choice in (HELPFUL, NOT_HELPFUL) and "entry" in self.state)
+        """Whether `choice` still means something: the knowledge base may have changed since it was shown."""
+        if choice.startswith(LANGUAGE):
+            return choice.removeprefix(LANGUAGE) in SUPPORTED
+        if choice.startswith(TOPIC):
+            return choice.removeprefix(TOPIC) in self.kb.topics
+        if choice.startswith((ENTRY, HELPFUL, NOT_HELPFUL)):
+            return choice.rpartition(":")[2] in self.kb.entries
+        return choice in (PERSON, NO_PERSON, MENU)
 
     def other_language(self, text: str) -> bool:
         detected = self.parse.language
@@ -157,12 +206,14 @@ class _Turn:
                 and sum(script_counts(text).values()) >= SWITCH_MIN_LETTERS
                 and detected not in self.state.get("kept_language_over", ()))
 
-    def ask_language(self, text: str) -> list[Outbound]:
-        """First contact: confirm the language before anything else; the question waits."""
-        guessed = self.parse.language if self.parse else None
-        if text and not text.startswith("/"):
-            self.state["pending"] = text
-        return [self.replies(guessed).choose_language([guessed or DEFAULT], guessed, greet=True)]
+    def ask_language(self, question: str | None) -> list[Outbound]:
+        """First contact: confirm the language before anything else; a question waits for it."""
+        guessed = self.guess() or self.state.get("guess")
+        if guessed:
+            self.state["guess"] = guessed
+        if question:
+            self.state["pending"] = question
+        return [self.replies(guessed).choose_language(guessed, greet=True)]
 
     # Choices -----------------------------------------------------------------------------------
 
@@ -174,27 +225,32 @@ class _Turn:
             return [self.replies().entry_menu(topic, self.entries_of(topic))]
         if choice.startswith(ENTRY):
             return [self.answer(self.kb.entries[choice.removeprefix(ENTRY)])]
-        if choice in (HELPFUL, NOT_HELPFUL):
-            if "entry" in self.state:
-                self.conversation.feedback(self.state["entry"], choice == HELPFUL)
-            return [self.replies().glad() if choice == HELPFUL else self.replies().sorry_not_helpful()]
+        if choice.startswith((HELPFUL, NOT_HELPFUL)):
+            return [self.rate(choice.rpartition(":")[2], helpful=choice.startswith(HELPFUL))]
         if choice == PERSON:
-            return [self.replies().person(self.service())]
+            return [self.person()]
         if choice == NO_PERSON:
             return [self.replies().no_person()]
         return [self.replies().topic_menu()]  # MENU
 
+    def rate(self, entry: str, helpful: bool) -> Outbound:
+        """One vote per answer shown, whichever button and however often it is pressed."""
+        rated = self.state.setdefault("rated", [])
+        if entry not in rated:
+            self.conversation.feedback(entry, helpful)
+            self.state["rated"] = [*rated, entry][-RATED_KEPT:]
+        self.state["entry"] = entry
+        return self.replies().glad() if helpful else self.replies().sorry_not_helpful()
+
     def set_language(self, language: str) -> list[Outbound]:
-        previous = self.conversation.language
-        if previous == language and self.state.get("pending"):  # kept it over a detected other language
-            kept = self.state.setdefault("kept_language_over", [])
-            kept.append(self.dialogue.nlu.parse(self.state["pending"]).language)
+        if self.offered_switch and language != self.offered_switch:  # kept theirs over the one detected
+            self.state["kept_language_over"] = [*self.state.get("kept_language_over", []), self.offered_switch]
         self.conversation.language = language
+        self.state.pop("guess", None)
         replies = [self.replies().language_set()]
-        pending = self.state.pop("pending", None)
-        if pending:
-            self.parse = self.dialogue.nlu.parse(pending)
-            return replies + self.on_intent(self.parse.intent or OUT_OF_SCOPE, pending)
+        if self.pending:
+            self.parse = self.dialogue.nlu.parse(self.pending)
+            return replies + self.on_intent(self.parse.intent or OUT_OF_SCOPE, self.pending)
         return [*replies, self.replies().topic_menu()]
 
     # Intents -----------------------------------------------------------------------------------
@@ -205,21 +261,20 @@ class _Turn:
         replies = self.replies()
         if intent in self.kb.topics:
             return [self.answer_topic(intent, text)]
-        if intent in ("start", "greet"):
+        if intent == "greet":
             return [replies.welcome()]
         if intent == "help":
             return [replies.help()]
-        if intent == MENU:
+        if intent == "menu":
             return [replies.topic_menu()]
         if intent == "thanks":
             return [replies.thanks()]
         if intent == "goodbye":
-            self.state.pop("pending", None)
             return [replies.goodbye()]
         if intent == "change_language":
-            return [replies.choose_language([self.language], None, greet=False)]
+            return [replies.choose_language(self.language, greet=False)]
         if intent == "human_handoff":
-            return [replies.person(self.service())]
+            return [self.person()]
         return [self.fallback(text)]
 
     def fallback(self, text: str) -> Outbound:
@@ -233,6 +288,7 @@ class _Turn:
 
     def answer_topic(self, topic: str, text: str) -> Outbound:
         self.state["topic"] = topic
+        self.state.pop("entry", None)
         written_in = self.parse.language if self.parse else None  # may differ from the reader's language
         matches = self.search.ranked(text, (self.language, written_in), topic, 2)
         if not matches:
@@ -245,14 +301,14 @@ class _Turn:
     def answer(self, entry: Entry) -> Outbound:
         self.state["entry"] = entry.id
         self.state["topic"] = entry.topic
+        self.state["rated"] = [e for e in self.state.get("rated", []) if e != entry.id]  # a new answer, a new vote
         return self.replies().answer(entry, self.inbound.brief)
 
     def entries_of(self, topic: str) -> list[Entry]:
         return [e for e in self.kb.entries.values() if e.topic == topic]
 
-    def service(self) -> Service:
-        """A partner service for the person's last topic, in their language if one speaks it."""
-        topic = self.state.get("topic")
-        services = list(self.kb.services.values())
-        return max(services, key=lambda s: (topic in s.topics, self.language in s.languages))
-
+    def person(self) -> Outbound:
+        """A partner service for the person's last question, in their language if one speaks it."""
+        matches = match_services(self.kb, self.state.get("topic"), self.language, self.dialogue.timezone,
+                                 entry=self.state.get("entry"))
+        return self.replies().person(matches[0] if matches else None)

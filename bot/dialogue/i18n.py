@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import gettext
+import re
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date
 
+from bot.config import ConfigError
 from bot.languages import DEFAULT, SUPPORTED
 
 LOCALES = Path(__file__).resolve().parent.parent.parent / "locales"
@@ -50,6 +52,35 @@ def language_name(language: str, menu: bool = False) -> str:
     return name[:1].upper() + name[1:] if menu else name
 
 
+# What people call languages beside their CLDR names.
+_ALIASES = {"farsi": "fa", "persian": "fa", "dari": "fa", "filipino": "tl", "tagalog": "tl", "mandarin": "zh-Hans",
+            "cantonese": "zh-Hant", "panjabi": "pa"}
+
+
+@cache
+def languages_named() -> dict[str, tuple[str, ...]]:
+    """Every name a reader may type for a supported language, casefolded, and the languages it
+    names: its own name, its name in each supported language ("anglais", "انگلیسی"), its code,
+    common aliases. "Chinese" names both written forms."""
+    named: dict[str, list[str]] = {}
+
+    def add(name: str | None, code: str) -> None:
+        if name:
+            codes = named.setdefault(name.casefold(), [])
+            if code not in codes:
+                codes.append(code)
+
+    for code in SUPPORTED:
+        add(code, code)
+        add(language_name(code), code)
+        for reader in SUPPORTED:
+            add(babel_locale(code).get_display_name(babel_locale(reader)), code)
+            add(babel_locale(reader).languages.get(babel_locale(code).language), code)
+    for alias, code in _ALIASES.items():
+        add(alias, code)
+    return {name: tuple(codes) for name, codes in named.items()}
+
+
 def is_rtl(language: str) -> bool:
     return babel_locale(language).text_direction == "rtl"
 
@@ -64,19 +95,36 @@ def isolate(value: str, language: str) -> str:
     return f"{LRM}{value}{LRM}"
 
 
+# Runs that must read left to right inside right-to-left text: web addresses, commands, and numbers
+# with their separators and letters (1-800-563-0808, 1-800-SUICIDE, 24/7). After Arabic letters
+# a number's hyphens no longer hold it together: '310-6789' would show as '6789-310'.
+_LTR_RUN = re.compile(r"https?://\S+[\w/]|/[a-z]+\b|\d[\w\-/.:]*\w|\d")
+
+
 def paragraphs(text: str, language: str) -> str:
-    """Start every line of right-to-left text with a right-to-left mark, so that a line that begins
-    with a number or a Latin name still reads from the right."""
+    """For right-to-left text: start every line with a right-to-left mark, so that a line that
+    begins with a number or a Latin name still reads from the right, and hold numbers, addresses
+    and commands together with left-to-right marks."""
     if not is_rtl(language):
         return text
-    return "\n".join(RLM + line if line else line for line in text.split("\n"))
+    marked = _LTR_RUN.sub(lambda run: f"{LRM}{run.group()}{LRM}", text)
+    return "\n".join(RLM + line if line else line for line in marked.split("\n"))
 
 
 def long_date(day: datetime.date, language: str) -> str:
     return format_date(day, "long", locale=babel_locale(language))
 
 
+class MissingCatalogError(ConfigError):
+    pass
+
+
 def check_catalogs() -> None:
-    """Load every catalog now, so that a missing one stops start-up with its name."""
+    """Load every catalog now, so that a missing one stops start-up with its name and the fix."""
     for language in SUPPORTED:
-        translations(language)
+        try:
+            translations(language)
+        except FileNotFoundError:
+            raise MissingCatalogError(
+                f"no compiled catalog for {language} in {LOCALES}: run 'make catalogs' (or "
+                f"'pybabel compile -d locales')") from None

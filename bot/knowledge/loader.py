@@ -26,8 +26,13 @@ class KnowledgeBaseError(ProblemsError):
     """Problems that make the knowledge base unusable."""
 
 
-def load_knowledge_base(directory: Path, today: datetime.date | None = None) -> tuple[KnowledgeBase, list[Problem]]:
-    """The knowledge base and its warnings; raises KnowledgeBaseError listing every error."""
+def load_knowledge_base(directory: Path, today: datetime.date | None = None, *,
+                        require_translations: bool = True) -> tuple[KnowledgeBase, list[Problem]]:
+    """The knowledge base and its warnings; raises KnowledgeBaseError listing every error.
+
+    An entry without one of the 12 translations is an error for `kb validate` (what is shipped is
+    complete) but only a warning for a running bot (`require_translations=False`): it shows the
+    English text with a notice, rather than refuse an edit that adds an entry in English first."""
     today = today or datetime.date.today()
     kb = KnowledgeBase()
     problems: list[Problem] = []
@@ -39,7 +44,7 @@ def load_knowledge_base(directory: Path, today: datetime.date | None = None) -> 
         problems.append(Problem(directory / "entries", 0, "no entry files", "add entries/<topic>.yml"))
     seen: dict[str, tuple[Path, int]] = {}
     for path in entry_files:
-        _entries(path, kb, problems, seen, today)
+        _entries(path, kb, problems, seen, today, require_translations)
     errors = [p for p in problems if not p.warning]
     if errors:
         raise KnowledgeBaseError(errors)
@@ -213,7 +218,7 @@ def _emergency(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
 
 
 def _entries(path: Path, kb: KnowledgeBase, problems: list[Problem], seen: dict[str, tuple[Path, int]],
-             today: datetime.date) -> None:
+             today: datetime.date, require_translations: bool) -> None:
     check = _Check(path, problems)
     for item in check.items(yamlfile.load(path, problems), "entries", "entry"):
         entry_id = check.ident(item, "entry")
@@ -233,7 +238,7 @@ def _entries(path: Path, kb: KnowledgeBase, problems: list[Problem], seen: dict[
             topic = None
         services = check.codes(item, "services", list(kb.services), what, required=False)
         fields = (entry_id, topic, check.url(item, "source", what), check.date(item, "last_reviewed", what),
-                  services, _texts(check, item, what))
+                  services, _texts(check, item, what, require_translations))
         if None in fields:
             continue
         entry = Entry(*fields)
@@ -243,8 +248,8 @@ def _entries(path: Path, kb: KnowledgeBase, problems: list[Problem], seen: dict[
         kb.entries[entry.id] = entry
 
 
-def _texts(check: _Check, item: Mapping, what: str) -> dict[str, EntryText] | None:
-    languages = check.languages(item, "text", what, complete=False)
+def _texts(check: _Check, item: Mapping, what: str, complete: bool) -> dict[str, EntryText] | None:
+    languages = check.languages(item, "text", what, complete=complete)
     if languages is None:
         return None
     texts = {}

@@ -40,7 +40,7 @@ class KnowledgeReloader:
             return None
         self._seen = signature
         try:
-            kb, warnings = load_knowledge_base(self.directory)
+            kb, warnings = load_knowledge_base(self.directory, require_translations=False)
         except ProblemsError as error:
             log.error("the knowledge base has errors, so the bot keeps answering from the last good "
                       "version (run 'settlebot kb validate'):\n%s", error)

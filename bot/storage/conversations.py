@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +27,7 @@ class Conversation:
         self.language = language
         self.state = state
 
-    def log(self, inbound: bool, text: str, language: str | None, intent: str | None = None) -> None:
+    def log(self, *, inbound: bool, text: str, language: str | None, intent: str | None = None) -> None:
         self._messages.append({"contact_id": self._contact_id, "inbound": inbound, "text": text,
                                "language": language, "intent": intent, "created_at": now()})
 
@@ -70,6 +70,6 @@ class Conversations:
             conversation.save()
 
     @staticmethod
-    def _locked(connection: Connection, contact_id: str):
+    def _locked(connection: Connection, contact_id: str) -> Row | None:
         return connection.execute(select(Contact.language, Contact.state).where(Contact.id == contact_id)
                                   .with_for_update()).first()

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, update
+from sqlalchemy import create_engine, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import Message, UnansweredQuestion, now
+from bot.storage.models import Contact, Message, UnansweredQuestion, now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,12 +29,19 @@ def create(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record) -> None:
+            connection.isolation_level = None  # the driver's own BEGIN takes no lock: see _begin
             connection.execute("PRAGMA foreign_keys = ON")  # SQLite enforces them only when asked
             # Write-ahead logging: readers do not wait for a writer, so a chat, a server and a worker
             # can share the file; and a commit costs no fsync of the whole database.
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA busy_timeout = 10000")
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection) -> None:
+            # Take the write lock when the transaction starts, as SELECT ... FOR UPDATE does on
+            # PostgreSQL: two processes reading one contact's state would otherwise both write it.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     return engine
 
 
@@ -45,7 +52,8 @@ def open_database(url: str) -> sessionmaker[Session]:
 
 
 def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int:
-    """Blank the text of messages and unanswered questions older than `retention`; how many."""
+    """Blank the text of messages and unanswered questions older than `retention`, and forget a
+    question left waiting in the state of a contact not seen since; how many texts."""
     cutoff = now() - retention
     with sessions.begin() as session:
         purged = 0
@@ -53,4 +61,8 @@ def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int
             result = session.execute(update(table).where(table.created_at < cutoff, table.text.is_not(None))
                                      .values(text=None))
             purged += result.rowcount
+        for contact in session.scalars(select(Contact).where(Contact.last_seen_at < cutoff)):
+            if "pending" in (contact.state or {}):
+                contact.state = {k: v for k, v in contact.state.items() if k != "pending"}
+                purged += 1
     return purged

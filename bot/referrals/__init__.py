@@ -1,0 +1,1 @@
+"""Hand-offs to partner agencies: matching a service, consent, the referral record, notifications."""
