@@ -16,11 +16,11 @@ catalogs: $(CATALOGS)
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel -q compile -i $< -o $@
 
-# After changing a sentence in bot/dialogue/: extract the sources, merge them into every catalog
+# After changing a sentence in bot/dialogue/ or bot/referrals/: extract the sources, merge them into every catalog
 # (new and changed sentences come out empty or fuzzy for translators), then compile.
 locales: $(VENV)/.installed
 	$(BIN)/pybabel extract -F locales/babel.cfg -k n_:1,2 --no-wrap --sort-by-file --project settlebot \
-		--copyright-holder "settlebot contributors" -o locales/messages.pot bot/dialogue
+		--copyright-holder "settlebot contributors" -o locales/messages.pot bot/dialogue bot/referrals
 	$(BIN)/pybabel update --no-wrap --ignore-pot-creation-date -i locales/messages.pot -d locales
 	$(MAKE) catalogs
 

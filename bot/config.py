@@ -37,11 +37,33 @@ class NLUSettings:
 
 
 @dataclass(frozen=True)
+class Notifications:
+    """How referrals reach agencies (config `settlebot.referrals`)."""
+
+    email_from: str = "settlebot@example.org"
+    follow_up: datetime.timedelta = datetime.timedelta(days=7)  # then ask the newcomer if they were reached
+    retry_first: datetime.timedelta = datetime.timedelta(seconds=30)  # doubling after each failure...
+    retry_most: datetime.timedelta = datetime.timedelta(hours=1)  # ...up to this
+    lease: datetime.timedelta = datetime.timedelta(minutes=2)  # a worker that dies mid-delivery frees it after this
+
+
+@dataclass(frozen=True)
 class Settings:
     nlu: NLUSettings
     knowledge_base: Path = PROJECT_ROOT / "knowledge_base"
     retention: datetime.timedelta = datetime.timedelta(days=30)  # how long message text is kept
     timezone: ZoneInfo = DEFAULT_TIMEZONE  # the city's: agencies' opening hours are in it
+    notifications: Notifications = field(default_factory=Notifications)
+
+    @property
+    def public_url(self) -> str:
+        """Where agencies reach `settlebot serve`: the links in referral emails start with it."""
+        return (os.environ.get("SETTLEBOT_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+    @property
+    def smtp_url(self) -> str | None:
+        """smtp://[user:password@]host:port (or smtps://); unset, emails wait in the outbox."""
+        return os.environ.get("SMTP_URL") or None
 
     @property
     def database_url(self) -> str:
@@ -83,12 +105,13 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}:{line}: YAML syntax: {error.problem}") from None
     try:
         bot = _known(_section(_section(raw, "(top level)").get("settlebot"), "settlebot"),
-                     {"nlu", "knowledge_base", "retention_days", "timezone"}, "settlebot")
+                     {"nlu", "knowledge_base", "retention_days", "timezone", "referrals"}, "settlebot")
         return Settings(nlu=_nlu_settings(_section(bot.get("nlu"), "settlebot.nlu"), path.parent),
                         knowledge_base=(path.parent / str(bot.get("knowledge_base", "knowledge_base"))).resolve(),
                         retention=datetime.timedelta(days=_number(bot.get("retention_days", 30),
                                                                   "settlebot.retention_days", 1, 3650)),
-                        timezone=_timezone(bot.get("timezone", "America/Vancouver")))
+                        timezone=_timezone(bot.get("timezone", "America/Vancouver")),
+                        notifications=_notifications(_section(bot.get("referrals"), "settlebot.referrals")))
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{path}: {error}; see the comments in the shipped config.yml") from None
 
@@ -99,6 +122,27 @@ def _timezone(value: object) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"settlebot.timezone {value!r} is not a time zone; use an IANA name such as "
                          "America/Vancouver or America/Toronto") from None
+
+
+def _notifications(section: dict) -> Notifications:
+    name = "settlebot.referrals."
+    _known(section, {"email_from", "follow_up_days", "retry_first_seconds", "retry_most_seconds", "lease_seconds"},
+           name[:-1])
+    defaults = Notifications()
+    email_from = str(section.get("email_from", defaults.email_from))
+    if "@" not in email_from:
+        raise ValueError(f"{name}email_from must be an email address, not {email_from!r}")
+
+    def seconds(key: str, default: datetime.timedelta, low: float, high: float) -> datetime.timedelta:
+        return datetime.timedelta(seconds=_number(section.get(key, default.total_seconds()), name + key, low, high))
+
+    return Notifications(
+        email_from=email_from,
+        follow_up=datetime.timedelta(days=_number(section.get("follow_up_days", defaults.follow_up.days),
+                                                  name + "follow_up_days", 0, 90)),
+        retry_first=seconds("retry_first_seconds", defaults.retry_first, 0.1, 3600),
+        retry_most=seconds("retry_most_seconds", defaults.retry_most, 1, 86400),
+        lease=seconds("lease_seconds", defaults.lease, 1, 3600))
 
 
 def _section(value: object, name: str) -> dict:

@@ -20,4 +20,5 @@ def build_dialogue(settings: Settings, engine: str | None = None) -> Dialogue:
     secret_key = settings.secret_key()
     check_catalogs()
     sessions = open_database(settings.database_url)
-    return Dialogue(build_engine(settings.nlu, engine), kb, sessions, secret_key, reloader, settings.timezone)
+    return Dialogue(build_engine(settings.nlu, engine), kb, sessions, secret_key, reloader=reloader,
+                    timezone=settings.timezone, follow_up=settings.notifications.follow_up)

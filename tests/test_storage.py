@@ -14,7 +14,8 @@ from bot.storage.models import Contact, Message, UnansweredQuestion, now
 from bot.storage.pseudonym import contact_id
 from tests.conftest import settlebot
 
-TABLES = {"contacts", "messages", "feedback", "unanswered_questions"}
+TABLES = {"contacts", "messages", "feedback", "unanswered_questions", "referrals", "referral_events",
+          "consent_decisions", "outbox", "agency_tokens"}
 
 
 @pytest.fixture

@@ -5,16 +5,31 @@ replies. The person's state lives in the database, so any process can take their
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import DEFAULT_TIMEZONE
+from bot.config import DEFAULT_TIMEZONE, Notifications
+from bot.dialogue.handoff import HANDOFF_CHOICES, TYPED_STEPS, HandoffSteps
 from bot.dialogue.i18n import languages_named
 from bot.dialogue.messages import Inbound, Outbound
-from bot.dialogue.replies import ENTRY, HELPFUL, LANGUAGE, MENU, NO_PERSON, NOT_HELPFUL, PERSON, TOPIC, Replies
+from bot.dialogue.replies import (
+    ENTRY,
+    HELPFUL,
+    LANGUAGE,
+    MENU,
+    NO_PERSON,
+    NOT_HELPFUL,
+    NOT_REACHED,
+    PERSON,
+    REACHED,
+    TALK,
+    TOPIC,
+    Replies,
+)
 from bot.knowledge.model import Entry, KnowledgeBase
 from bot.knowledge.reload import KnowledgeReloader
 from bot.knowledge.search import EntrySearch
@@ -22,9 +37,9 @@ from bot.languages import DEFAULT, SUPPORTED
 from bot.nlu.emergency import EMERGENCY
 from bot.nlu.engine import OUT_OF_SCOPE, NLUEngine, Parse
 from bot.nlu.text import script_counts
-from bot.referrals.matching import match_services
 from bot.storage.conversations import Conversation, Conversations
 from bot.storage.pseudonym import contact_id
+from bot.storage.secrets import SecretBox
 
 # Commands work in every language (and become Telegram's command menu); an unknown one gets help.
 COMMANDS = {"/start": "greet", "/help": "help", "/language": "change_language", "/menu": "menu"}
@@ -36,6 +51,8 @@ GUESS_CONFIDENCE = 0.6
 # "ok" or an English clinic name inside a Punjabi conversation is no reason to ask.
 SWITCH_CONFIDENCE = 0.9
 SWITCH_MIN_LETTERS = 15
+# A listed crisis phrase gives the emergency intent this confidence; the danger model gives less.
+LISTED_PHRASE = 0.999
 # Two entries whose scores are this close are both offered, instead of guessing.
 CLOSE_SCORES = 2.0
 # Intents worth answering once the language is confirmed (a greeting is answered by the menu itself).
@@ -61,14 +78,18 @@ class Knowledge:
 
 
 class Dialogue:
-    def __init__(self, nlu: NLUEngine, kb: KnowledgeBase, sessions: sessionmaker[Session], secret_key: bytes,
-                 reloader: KnowledgeReloader | None = None, timezone: ZoneInfo = DEFAULT_TIMEZONE):
+    def __init__(self, nlu: NLUEngine, kb: KnowledgeBase, sessions: sessionmaker[Session], secret_key: bytes, *,
+                 reloader: KnowledgeReloader | None = None, timezone: ZoneInfo = DEFAULT_TIMEZONE,
+                 follow_up: datetime.timedelta = Notifications.follow_up):
         """`reloader`: watch the knowledge base's files and answer from an edited version once it
-        loads without errors. `timezone`: the city's, in which partner agencies keep their hours."""
+        loads without errors. `timezone`: the city's, in which partner agencies keep their hours.
+        `follow_up`: when to ask a newcomer whether the agency reached them."""
         self.nlu = nlu
         self.timezone = timezone
+        self.follow_up = follow_up
         self.knowledge = Knowledge.of(kb)
         self.conversations = Conversations(sessions)
+        self.box = SecretBox(secret_key)  # seals referral contact details
         self._secret_key = secret_key
         self._reloader = reloader
 
@@ -95,7 +116,7 @@ class Dialogue:
         return replies
 
 
-class _Turn:
+class _Turn(HandoffSteps):
     """One inbound message: reads and changes the conversation, returns the replies."""
 
     def __init__(self, dialogue: Dialogue, knowledge: Knowledge, conversation: Conversation, inbound: Inbound):
@@ -120,21 +141,34 @@ class _Turn:
         return Replies(language or self.language, self.kb)
 
     def run(self) -> list[Outbound]:
+        return [*self.notices(), *self.respond()]
+
+    def respond(self) -> list[Outbound]:
         text = self.inbound.text.strip()
         offered: list[str] = self.state.get("choices") or []
+        step = self.state.get("handoff", {}).get("step")
         if text:
             self.parse = self.dialogue.nlu.parse(text)
-            if self.parse.intent == EMERGENCY:  # before anything else, commands and menus included
+            # Before anything else, commands and menus included. A name or a phone number is judged
+            # by the listed crisis phrases alone: the danger model knows no names.
+            typing_details = step in ("name", "phone")
+            if self.parse.intent == EMERGENCY and (not typing_details or self.parse.confidence >= LISTED_PHRASE):
                 return self.emergency(offered)
         # A button pressed on an older message still counts; a typed number means the latest menu.
         choice = self.inbound.choice or self.typed_choice(text, offered)
-        if isinstance(choice, _OutOfRange):
+        if isinstance(choice, _OutOfRange) and step not in TYPED_STEPS:
             self.keep_waiting()
             return [self.replies().pick_a_number(len(offered))]
-        if choice:
-            if self.valid(choice):
-                return self.on_choice(choice)
-            return [self.replies().topic_menu()]  # a choice that an edit of the knowledge base removed
+        if choice and not isinstance(choice, _OutOfRange):
+            if not self.valid(choice):
+                return [self.replies().topic_menu()]  # a choice that an edit of the knowledge base removed
+            if choice in HANDOFF_CHOICES and step:
+                return self.on_handoff_choice(choice)
+            self.state.pop("handoff", None)
+            return self.on_choice(choice)
+        if step in TYPED_STEPS and text and not text.startswith("/"):
+            return self.on_handoff_text(text)
+        self.state.pop("handoff", None)  # anything else leaves the hand-off: nothing was shared
         if text.startswith("/"):
             intent = COMMANDS.get(text.split()[0].casefold(), "help")
             return self.on_intent(intent, text) if self.conversation.language else self.ask_language(None)
@@ -197,7 +231,9 @@ class _Turn:
             return choice.removeprefix(TOPIC) in self.kb.topics
         if choice.startswith((ENTRY, HELPFUL, NOT_HELPFUL)):
             return choice.rpartition(":")[2] in self.kb.entries
-        return choice in (PERSON, NO_PERSON, MENU)
+        if choice in HANDOFF_CHOICES:
+            return "handoff" in self.state
+        return choice.startswith((REACHED, NOT_REACHED)) or choice in (PERSON, NO_PERSON, TALK, MENU)
 
     def other_language(self, text: str) -> bool:
         detected = self.parse.language
@@ -227,8 +263,10 @@ class _Turn:
             return [self.answer(self.kb.entries[choice.removeprefix(ENTRY)])]
         if choice.startswith((HELPFUL, NOT_HELPFUL)):
             return [self.rate(choice.rpartition(":")[2], helpful=choice.startswith(HELPFUL))]
-        if choice == PERSON:
-            return [self.person()]
+        if choice in (PERSON, TALK):
+            return self.start_handoff()
+        if choice.startswith((REACHED, NOT_REACHED)):
+            return self.on_reached(choice)
         if choice == NO_PERSON:
             return [self.replies().no_person()]
         return [self.replies().topic_menu()]  # MENU
@@ -274,7 +312,7 @@ class _Turn:
         if intent == "change_language":
             return [replies.choose_language(self.language, greet=False)]
         if intent == "human_handoff":
-            return [self.person()]
+            return self.start_handoff()
         return [self.fallback(text)]
 
     def fallback(self, text: str) -> Outbound:
@@ -306,9 +344,3 @@ class _Turn:
 
     def entries_of(self, topic: str) -> list[Entry]:
         return [e for e in self.kb.entries.values() if e.topic == topic]
-
-    def person(self) -> Outbound:
-        """A partner service for the person's last question, in their language if one speaks it."""
-        matches = match_services(self.kb, self.state.get("topic"), self.language, self.dialogue.timezone,
-                                 entry=self.state.get("entry"))
-        return self.replies().person(matches[0] if matches else None)

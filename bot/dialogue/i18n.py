@@ -111,6 +111,24 @@ def paragraphs(text: str, language: str) -> str:
     return "\n".join(RLM + line if line else line for line in marked.split("\n"))
 
 
+class Sentences:
+    """Sentences in one language: `_()` and `n_()` translate and fill in {placeholders}, marking
+    the values for right-to-left languages. Babel extracts the English sources from every call."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self._catalog = translations(language)
+
+    def _(self, message: str, **values: object) -> str:
+        return self._catalog.gettext(message).format(**self._isolated(values))
+
+    def n_(self, singular: str, plural: str, n: int, **values: object) -> str:
+        return self._catalog.ngettext(singular, plural, n).format(n=n, **self._isolated(values))
+
+    def _isolated(self, values: dict[str, object]) -> dict[str, str]:
+        return {key: isolate(str(value), self.language) for key, value in values.items()}
+
+
 def long_date(day: datetime.date, language: str) -> str:
     return format_date(day, "long", locale=babel_locale(language))
 

@@ -8,35 +8,29 @@ from __future__ import annotations
 from babel.dates import format_time, get_day_names
 from babel.lists import format_list
 
-from bot.dialogue.i18n import babel_locale, isolate, language_name, long_date, paragraphs, translations
+from bot.dialogue.i18n import Sentences, babel_locale, language_name, long_date, paragraphs
 from bot.dialogue.messages import Choice, Outbound
-from bot.knowledge.model import EmergencyContact, Entry, EntryText, KnowledgeBase
+from bot.knowledge.model import EmergencyContact, Entry, EntryText, KnowledgeBase, Organization, Service
 from bot.languages import DEFAULT, SUPPORTED
-from bot.referrals.matching import DAYS, ServiceMatch
+from bot.referrals.matching import DAYS, INTERPRETED, SPOKEN, ServiceMatch
 
 # Choice ids: stable, short (Telegram allows 64 bytes of callback data), never translated.
 HELPFUL, NOT_HELPFUL = "helpful:yes:", "helpful:no:"  # + the entry rated
-PERSON, NO_PERSON = "person:yes", "person:no"
+PERSON, NO_PERSON, TALK = "person:yes", "person:no", "person:talk"
+CONSENT, NO_CONSENT = "consent:yes", "consent:no"
+SKIP = "skip"
+BY_CHAT, BY_PHONE = "reach:chat", "reach:phone"
+REACHED, NOT_REACHED = "reached:yes:", "reached:no:"  # + the referral's code
 MENU = "menu"
 LANGUAGE, TOPIC, ENTRY = "lang:", "topic:", "entry:"
 
 
-class Replies:
+class Replies(Sentences):
     """The bot's sentences and menus in one language."""
 
     def __init__(self, language: str, kb: KnowledgeBase):
-        self.language = language
+        super().__init__(language)
         self.kb = kb
-        self._catalog = translations(language)
-
-    def _(self, message: str, **values: object) -> str:
-        return self._catalog.gettext(message).format(**self._isolated(values))
-
-    def n_(self, singular: str, plural: str, n: int, **values: object) -> str:
-        return self._catalog.ngettext(singular, plural, n).format(n=n, **self._isolated(values))
-
-    def _isolated(self, values: dict[str, object]) -> dict[str, str]:
-        return {key: isolate(str(value), self.language) for key, value in values.items()}
 
     def say(self, *lines: str, choices: tuple[Choice, ...] = ()) -> Outbound:
         text = "\n".join(line for line in lines if line)
@@ -53,11 +47,13 @@ class Replies:
         if choice.startswith(ENTRY):
             entry = self.kb.entries.get(choice.removeprefix(ENTRY))
             return self.entry_text(entry).title if entry else choice
-        if choice.startswith(HELPFUL) or choice == PERSON:
+        if choice.startswith((HELPFUL, REACHED)) or choice == PERSON:
             return self._("Yes")
-        if choice.startswith(NOT_HELPFUL) or choice == NO_PERSON:
+        if choice.startswith((NOT_HELPFUL, NOT_REACHED)) or choice in (NO_PERSON, NO_CONSENT):
             return self._("No")
-        return self._("Main menu")  # MENU
+        return {TALK: self._("Talk to a person"), CONSENT: self._("Yes, share it"), SKIP: self._("Skip"),
+                BY_CHAT: self._("Here in this chat"), BY_PHONE: self._("By phone"),
+                MENU: self._("Main menu")}[choice]
 
     def choices(self, ids: list[str]) -> tuple[Choice, ...]:
         """Each label is a paragraph of its own on a button or a menu line, so it gets the marks too."""
@@ -146,7 +142,7 @@ class Replies:
         checked = "" if brief else self._("Last checked: {date}", date=long_date(entry.last_reviewed, self.language))
         return self.say(notice, "" if brief else text.title, text.sms if brief else text.answer.strip(),
                         self._("Source: {url}", url=entry.source), checked, self._("Was this helpful?"),
-                        choices=self.choices([HELPFUL + entry.id, NOT_HELPFUL + entry.id]))
+                        choices=self.choices([HELPFUL + entry.id, NOT_HELPFUL + entry.id, TALK]))
 
     def glad(self) -> Outbound:
         return self.say(self._("Thank you! I am glad it helped."), choices=self.choices([MENU]))
@@ -165,24 +161,73 @@ class Replies:
     def still_not_understood(self) -> Outbound:
         return self.offer_person(self._("Sorry, I still did not understand."))
 
-    def person(self, match: ServiceMatch | None) -> Outbound:
-        if match is None:
-            return self.say(self._("No partner agency covers this yet. For local help, call or text 2-1-1."),
-                            choices=self.choices([MENU]))
-        service = match.service
-        return self.say(self._("{agency} can help you: {service}.", agency=service.organization, service=service.name),
-                        self._("Open: {hours}", hours=self.hours(match)),
-                        self._("Email: {email}", email=service.email), self._("Website: {url}", url=service.url),
+    def no_agency(self) -> Outbound:
+        return self.say(self._("No partner agency covers this yet. For local help, call or text 2-1-1."),
                         choices=self.choices([MENU]))
 
-    def hours(self, match: ServiceMatch) -> str:
-        """Opening hours in the reader's words: "Mon, Wed, Fri 09:00–16:30"."""
+    def ask_consent(self, organization: Organization, match: ServiceMatch | None) -> Outbound:
+        """What will be shared, with whom and why, before anything is: the person's yes or no."""
+        if match:
+            who = [self._("{agency} can help you: {service}.", agency=organization.name, service=match.service.name),
+                   {SPOKEN: self._("They speak {language}.", language=language_name(self.language)),
+                    INTERPRETED: self._("They can get an interpreter for {language}.",
+                                        language=language_name(self.language))}.get(match.language_fit, ""),
+                   self._("Open: {hours}", hours=self.hours(match.service))]
+        else:
+            who = [self._("No partner agency covers this yet. I can send your request to the {agency}; they will "
+                          "find someone to help.", agency=organization.name)]
+        return self.say(*who,
+                        self._("To do this, I will share with them only: a name if you give one, how to reach you, "
+                               "and one line about what you need."),
+                        self._("Do you agree?"), choices=self.choices([CONSENT, NO_CONSENT]))
+
+    def consent_refused(self) -> Outbound:
+        return self.say(self._("All right. Nothing was shared."), choices=self.choices([MENU]))
+
+    def ask_name(self) -> Outbound:
+        return self.say(self._("What name should they use? A first name or a nickname is enough."),
+                        choices=self.choices([SKIP]))
+
+    def ask_reach(self) -> Outbound:
+        return self.say(self._("How should they contact you?"), choices=self.choices([BY_CHAT, BY_PHONE]))
+
+    def ask_phone(self, again: bool = False) -> Outbound:
+        return self.say(self._("That does not look like a phone number.") if again else "",
+                        self._("Please send your phone number, for example: 604 555 0123."))
+
+    def ask_need(self) -> Outbound:
+        return self.say(self._("In one line, what do you need help with?"))
+
+    def referred(self, organization: Organization, code: str) -> Outbound:
+        return self.say(self._("Done. I sent your request to {agency}.", agency=organization.name),
+                        self._("Your reference code is {code}.", code=code),
+                        self._("I will tell you here when they answer."), choices=self.choices([MENU]))
+
+    def accepted(self, organization: Organization, code: str) -> Outbound:
+        return self.say(self._("Good news: {agency} accepted your request {code}. They will contact you.",
+                               agency=organization.name, code=code),
+                        self._("Email: {email}", email=organization.email),
+                        self._("Website: {url}", url=organization.url))
+
+    def declined(self, organization: Organization, code: str) -> Outbound:
+        return self.offer_person(self._("{agency} cannot take your request {code}.", agency=organization.name,
+                                        code=code))
+
+    def ask_reached(self, organization: Organization, code: str) -> Outbound:
+        return self.say(self._("Did {agency} contact you about your request {code}?", agency=organization.name,
+                               code=code), choices=self.choices([REACHED + code, NOT_REACHED + code]))
+
+    def noted(self) -> Outbound:
+        return self.say(self._("Thank you. I noted your answer for the staff."), choices=self.choices([MENU]))
+
+    def hours(self, service: Service) -> str:
+        """Opening hours in the reader's words: "Mon, Wed, and Fri 9:00 AM–4:30 PM"."""
         locale = babel_locale(self.language)
         names = get_day_names("abbreviated", locale=locale)
         return "; ".join(
             f"{format_list([names[DAYS.index(d)] for d in s.days], locale=locale)} "
             f"{format_time(s.opens_at, 'short', locale=locale)}\u2013{format_time(s.closes_at, 'short', locale=locale)}"
-            for s in match.service.schedules)
+            for s in service.schedules)
 
     def no_person(self) -> Outbound:
         return self.say(self._("All right. Write your question any time."), choices=self.choices([MENU]))

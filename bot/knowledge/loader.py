@@ -7,10 +7,19 @@ import datetime
 import difflib
 import re
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 from bot import yamlfile
-from bot.knowledge.model import EmergencyContact, Entry, EntryText, KnowledgeBase, Schedule, Service
+from bot.knowledge.model import (
+    EmergencyContact,
+    Entry,
+    EntryText,
+    KnowledgeBase,
+    Organization,
+    Schedule,
+    Service,
+)
 from bot.languages import DEFAULT, SUPPORTED
 from bot.problems import Problem, ProblemsError
 from bot.yamlfile import Mapping
@@ -102,6 +111,20 @@ class _Check:
             return None
         return value
 
+    def webhook(self, m: Mapping, key: str, what: str) -> str | Literal[False] | None:
+        """An optional address to post referrals to: https, or http on this machine (for a test or
+        a relay beside the bot). False when it is given but unusable."""
+        if key not in m:
+            return None
+        value = str(m.get(key))
+        parsed = urlparse(value)
+        local = parsed.hostname in ("localhost", "127.0.0.1", "::1")
+        if (parsed.scheme == "https" and "." in parsed.netloc) or (parsed.scheme == "http" and local):
+            return value
+        self.fail(m.line_of(key), f"{what}: '{value}' is not a usable webhook address",
+                  "write an https:// address (plain http only for localhost)")
+        return False
+
     def date(self, m: Mapping, key: str, what: str) -> datetime.date | None:
         value = m.get(key)
         if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
@@ -165,10 +188,25 @@ def _topics(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
 def _agencies(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
     check = _Check(path, problems)
     topics = tuple(kb.topics)
-    for org in check.items(yamlfile.load(path, problems), "organizations", "organization"):
+    document = yamlfile.load(path, problems)
+    inbox = document.get("general_inbox") if isinstance(document, Mapping) else None
+    if not isinstance(inbox, Mapping):
+        check.fail(document.line if isinstance(document, Mapping) else 0, "no general_inbox",
+                   "add general_inbox: with the id, name, email and url of the LIP's referral desk")
+    for org in [*([inbox] if isinstance(inbox, Mapping) else []),
+                *check.items(document, "organizations", "organization")]:
         org_id, name = check.ident(org, "organization"), check.text(org, "name", "organization")
         email, url = check.text(org, "email", "organization"), check.url(org, "url", "organization")
-        for service in check.items(org, "services", "service"):
+        language = org.get("language", DEFAULT)
+        if language not in SUPPORTED:
+            check.fail(org.line_of("language"), f"organization {org_id}: language '{language}' is not supported",
+                       f"write the code of the language its staff work in, one of: {' '.join(SUPPORTED)}")
+        webhook = check.webhook(org, "webhook_url", f"organization {org_id}")
+        if None not in (org_id, name, email, url) and language in SUPPORTED and webhook is not False:
+            kb.organizations[org_id] = Organization(org_id, name, email, url, language, webhook)
+            if org is inbox:
+                kb.general_inbox = org_id
+        for service in check.items(org, "services", "service") if org is not inbox else []:
             what = f"service of {org_id}"
             fields = (check.ident(service, what), check.text(service, "name", what),
                       check.text(service, "description", what), check.codes(service, "topics", topics, what),

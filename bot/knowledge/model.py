@@ -32,6 +32,18 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Organization:
+    """A partner agency: who receives its referrals, and how."""
+
+    id: str
+    name: str
+    email: str  # referrals are emailed here
+    url: str
+    language: str  # its language of work: referral emails are written in it
+    webhook_url: str | None  # referrals are also posted here as signed JSON, if set
+
+
+@dataclass(frozen=True)
 class Service:
     """A partner agency's service (Open Referral HSDS 3.0 shaped)."""
 
@@ -48,6 +60,10 @@ class Service:
     areas: tuple[str, ...]
     schedules: tuple[Schedule, ...]
 
+    @property
+    def organization_id(self) -> str:
+        return self.id.partition("/")[0]
+
 
 @dataclass(frozen=True)
 class EmergencyContact:
@@ -62,5 +78,7 @@ class EmergencyContact:
 class KnowledgeBase:
     topics: dict[str, dict[str, str]] = field(default_factory=dict)  # topic -> language -> name
     entries: dict[str, Entry] = field(default_factory=dict)
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    general_inbox: str = ""  # the organization id of the LIP's referral desk: takes what no service covers
     services: dict[str, Service] = field(default_factory=dict)
     emergency: list[EmergencyContact] = field(default_factory=list)

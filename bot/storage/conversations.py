@@ -21,29 +21,29 @@ _INSERT_IF_NEW = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 class Conversation:
     def __init__(self, connection: Connection, contact_id: str, language: str | None, state: dict):
-        self._connection = connection
-        self._contact_id = contact_id
+        self.connection = connection  # this turn's transaction: what else the turn writes joins it
+        self.contact_id = contact_id
         self._messages: list[dict] = []
         self.language = language
         self.state = state
 
     def log(self, *, inbound: bool, text: str, language: str | None, intent: str | None = None) -> None:
-        self._messages.append({"contact_id": self._contact_id, "inbound": inbound, "text": text,
+        self._messages.append({"contact_id": self.contact_id, "inbound": inbound, "text": text,
                                "language": language, "intent": intent, "created_at": now()})
 
     def feedback(self, entry: str, helpful: bool) -> None:
-        self._connection.execute(insert(Feedback).values(contact_id=self._contact_id, entry_id=entry,
+        self.connection.execute(insert(Feedback).values(contact_id=self.contact_id, entry_id=entry,
                                                          helpful=helpful, created_at=now()))
 
     def unanswered(self, text: str, language: str | None, intent: str | None) -> None:
-        self._connection.execute(insert(UnansweredQuestion).values(
-            contact_id=self._contact_id, text=text, language=language, intent=intent, created_at=now()))
+        self.connection.execute(insert(UnansweredQuestion).values(
+            contact_id=self.contact_id, text=text, language=language, intent=intent, created_at=now()))
 
     def save(self) -> None:
-        self._connection.execute(update(Contact).where(Contact.id == self._contact_id).values(
+        self.connection.execute(update(Contact).where(Contact.id == self.contact_id).values(
             language=self.language, state=self.state, last_seen_at=now()))
         if self._messages:
-            self._connection.execute(insert(Message), self._messages)
+            self.connection.execute(insert(Message), self._messages)
 
 
 class Conversations:

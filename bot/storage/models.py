@@ -14,6 +14,11 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
+def as_utc(value: datetime.datetime) -> datetime.datetime:
+    """A stored time, aware: SQLite gives back the UTC time it was given without its zone."""
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -62,3 +67,85 @@ class UnansweredQuestion(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     intent: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+
+
+class Referral(Base):
+    """A hand-off to a partner agency, as information-and-referral standards (AIRS) record one."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # what the newcomer and the agency quote
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    organization_id: Mapped[str | None] = mapped_column(String(64), index=True)  # None: the LIP's general inbox
+    service_id: Mapped[str | None] = mapped_column(String(128))
+    details: Mapped[str] = mapped_column(Text)  # encrypted (storage/secrets.py): name, phone, the need
+    consent_text: Mapped[str] = mapped_column(Text)  # exactly what the newcomer agreed to
+    consented_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    follow_up_due: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    followed_up_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class ReferralEvent(Base):
+    """A referral's history: every status, who set it and when."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))  # "newcomer", "agency:<id>", "staff", "system"
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class ConsentDecision(Base):
+    """Every yes and every no to sharing details, with the words the person was shown."""
+
+    __tablename__ = "consent_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str | None] = mapped_column(String(128))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class OutboxMessage(Base):
+    """A notification to deliver, written in the same transaction as what caused it; a worker
+    delivers it with retries, so a crash or an outage loses nothing."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # idempotency key, sent with it
+    kind: Mapped[str] = mapped_column(String(32), index=True)  # "email", "webhook", "push:<channel>"
+    recipient: Mapped[str] = mapped_column(String(128))  # an organization id, or a contact id for push
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    locked_until: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class AgencyToken(Base):
+    """An agency's API token, kept only as a hash: shown once when made."""
+
+    __tablename__ = "agency_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,136 @@
+"""The hand-off to a person, inside the dialogue: the partner service chosen, consent asked in
+the newcomer's language (a no is recorded too), then only what the agency needs (a name if they
+give one, how to reach them, one line about the need), and the referral written with its
+notifications in the same transaction. Also the news that comes back: an agency's answer and the
+follow-up question, shown at the person's next message on channels that cannot push."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bot.dialogue.messages import Inbound, Outbound
+from bot.dialogue.replies import BY_CHAT, BY_PHONE, CONSENT, NO_CONSENT, REACHED, SKIP, Replies
+from bot.knowledge.model import KnowledgeBase
+from bot.referrals import records
+from bot.referrals.matching import match_services
+from bot.storage.conversations import Conversation
+
+if TYPE_CHECKING:
+    from bot.dialogue.core import Dialogue
+
+HANDOFF_CHOICES = (CONSENT, NO_CONSENT, SKIP, BY_CHAT, BY_PHONE)
+# Steps where what the person types is the answer (a name, a number, their need), not a question.
+TYPED_STEPS = ("name", "phone", "need")
+MAX_NAME, MAX_NEED = 80, 500
+
+
+def phone_number(text: str) -> str | None:
+    """A phone number as +<country><number>; a ten-digit number is North American. None if it is not one."""
+    raw = re.sub(r"[\s\-().]", "", text)
+    plus, digits = raw.startswith("+"), raw.lstrip("+")
+    if not digits.isdigit():
+        return None
+    digits = "".join(str(int(d)) for d in digits)  # any script's digits, as ASCII
+    if plus and 8 <= len(digits) <= 15:
+        return "+" + digits
+    if len(digits) == 10:
+        return "+1" + digits
+    if len(digits) == 11 and digits.startswith("1"):
+        return "+" + digits
+    return None
+
+
+class HandoffSteps:
+    """The hand-off part of a turn (mixed into the dialogue's turn)."""
+
+    dialogue: Dialogue
+    inbound: Inbound
+    kb: KnowledgeBase
+    state: dict
+    conversation: Conversation
+    language: str
+
+    def replies(self, language: str | None = None) -> Replies: ...
+
+    def start_handoff(self) -> list[Outbound]:
+        declined = self.state.get("declined_by", [])
+        matches = [m for m in match_services(self.kb, self.state.get("topic"), self.language, self.dialogue.timezone,
+                                             entry=self.state.get("entry"))
+                   if m.service.organization_id not in declined]
+        match = matches[0] if matches else None
+        organization = self.kb.organizations.get(match.service.organization_id if match else self.kb.general_inbox)
+        if organization is None:
+            return [self.replies().no_agency()]
+        reply = self.replies().ask_consent(organization, match)
+        self.state["handoff"] = {"step": "consent", "organization": organization.id,
+                                 "service": match.service.id if match else None, "consent": reply.text}
+        return [reply]
+
+    def on_handoff_choice(self, choice: str) -> list[Outbound]:
+        handoff = self.state["handoff"]
+        if choice == NO_CONSENT:
+            records.record_consent(self.conversation.connection, self.conversation.contact_id, handoff["service"],
+                                   False, handoff["consent"])
+            self.state.pop("handoff")
+            return [self.replies().consent_refused()]
+        if choice == CONSENT:
+            handoff["step"] = "name"
+            return [self.replies().ask_name()]
+        if choice == SKIP:
+            return self.on_handoff_text("")
+        if choice == BY_PHONE:
+            handoff["step"] = "phone"
+            return [self.replies().ask_phone()]
+        handoff["phone"] = None  # BY_CHAT
+        handoff["step"] = "need"
+        return [self.replies().ask_need()]
+
+    def on_handoff_text(self, text: str) -> list[Outbound]:
+        handoff = self.state["handoff"]
+        if handoff["step"] == "name":
+            handoff["name"] = text.strip()[:MAX_NAME] or None
+            handoff["step"] = "reach"
+            return [self.replies().ask_reach()]
+        if handoff["step"] == "phone":
+            number = phone_number(text)
+            if number is None:
+                return [self.replies().ask_phone(again=True)]
+            handoff["phone"] = number
+            handoff["step"] = "need"
+            return [self.replies().ask_need()]
+        return [self.refer(text.strip()[:MAX_NEED])]
+
+    def refer(self, need: str) -> Outbound:
+        handoff = self.state.pop("handoff")
+        organization = self.kb.organizations[handoff["organization"]]
+        code = records.create_referral(self.conversation.connection, self.dialogue.box, records.Request(
+            contact_id=self.conversation.contact_id, channel=self.inbound.channel, language=self.language,
+            topic=self.state.get("topic"), organization=organization,
+            service=self.kb.services.get(handoff["service"] or ""), name=handoff.get("name"),
+            phone=handoff.get("phone"), need=need, consent_text=handoff["consent"]), self.dialogue.follow_up)
+        return self.replies().referred(organization, code)
+
+    def on_reached(self, choice: str) -> list[Outbound]:
+        code = choice.rpartition(":")[2]
+        records.note_reached(self.conversation.connection, code, self.conversation.contact_id,
+                             reached=choice.startswith(REACHED))
+        return [self.replies().noted()]
+
+    def notices(self) -> list[Outbound]:
+        """News about the person's referrals that no channel has pushed yet."""
+        shown = []
+        for notice in records.take_notices(self.conversation.connection, self.conversation.contact_id):
+            organization = self.kb.organizations.get(notice.get("organization") or "")
+            if organization is None:
+                continue
+            event, code = notice["event"], notice["code"]
+            if event == "referral.accepted":
+                shown.append(self.replies().accepted(organization, code))
+            elif event == "referral.declined":
+                self.state["declined_by"] = [*self.state.get("declined_by", []), organization.id]
+                shown.append(self.replies().declined(organization, code))
+            elif event == "referral.follow_up":
+                shown.append(self.replies().ask_reached(organization, code))
+        return shown
+

@@ -1,0 +1,1 @@
+"""Notifiers: each delivers one kind of outbox message (email, webhook; Telegram to come)."""

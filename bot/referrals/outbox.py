@@ -1,0 +1,144 @@
+"""The outbox worker: delivers the notifications that referrals wrote, with retries and backoff.
+
+A notification is claimed with a lease (`locked_until`) in a short transaction, delivered outside
+it, then marked delivered or given its next attempt. A worker that dies mid-delivery leaves the
+lease to run out, and any worker delivers it again: at least once, with the same idempotency key,
+so a receiver can drop the duplicate. On PostgreSQL several workers claim with SKIP LOCKED and never
+hold the same notification at once; on SQLite claims are serialised by the write lock."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Notifications
+from bot.referrals.records import ACCEPTED, ACKNOWLEDGED, SENT, ReferralView, enqueue, view
+from bot.storage.models import OutboxMessage, Referral, now
+from bot.storage.secrets import SecretBox
+
+log = logging.getLogger("settlebot.outbox")
+CLAIM_AT_ONCE = 20
+
+
+class DeliveryError(Exception):
+    """The receiver could not take it now; try again later."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outbox_id: int
+    key: str  # idempotency key: the same on every attempt
+    kind: str
+    recipient: str  # organization id, or contact id for push
+    payload: dict
+    referral: ReferralView | None
+    attempt: int
+
+
+class Notifier(Protocol):
+    kind: str
+
+    def deliver(self, delivery: Delivery) -> None:
+        """Deliver or raise; raising schedules another attempt."""
+
+
+class OutboxWorker:
+    def __init__(self, sessions: sessionmaker[Session], box: SecretBox, notifiers: list[Notifier],
+                 policy: Notifications, clock: Callable[[], datetime.datetime] = now):
+        self._sessions = sessions
+        self._box = box
+        self._notifiers = {n.kind: n for n in notifiers}
+        self._policy = policy
+        self._now = clock
+
+    def run_once(self) -> int:
+        """Ask due follow-ups, then deliver what is due; how many notifications were delivered."""
+        self.schedule_follow_ups()
+        delivered = 0
+        for message in self._claim():
+            delivered += self._deliver(message)
+        return delivered
+
+    def run(self, stop: threading.Event, idle: float = 1.0) -> None:
+        """Until `stop` is set: deliver, and sleep `idle` seconds whenever nothing is due."""
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # a database hiccup must not end the worker: it tries again
+                log.exception("the outbox worker failed; it tries again in %s s", idle)
+                busy = 0
+            if not busy:
+                stop.wait(idle)
+
+    def due(self) -> int:
+        """How many notifications this worker could deliver now or later (not yet delivered)."""
+        with self._sessions() as session:
+            return len(session.execute(select(OutboxMessage.id).where(
+                OutboxMessage.delivered_at.is_(None), OutboxMessage.kind.in_(self._notifiers))).all())
+
+    def schedule_follow_ups(self) -> None:
+        """Referrals whose follow-up date has come: ask the newcomer whether the agency reached them."""
+        at = self._now()
+        with self._sessions.begin() as session:
+            connection = session.connection()
+            due = connection.execute(select(Referral.id, Referral.code, Referral.channel, Referral.contact_id,
+                                            Referral.organization_id)
+                                     .where(Referral.follow_up_due <= at, Referral.followed_up_at.is_(None),
+                                            Referral.status.in_((SENT, ACKNOWLEDGED, ACCEPTED)))
+                                     .with_for_update(skip_locked=True)).all()
+            for row in due:
+                enqueue(connection, f"push:{row.channel}", row.contact_id,
+                        {"event": "referral.follow_up", "code": row.code, "organization": row.organization_id},
+                        row.id)
+                connection.execute(update(Referral).where(Referral.id == row.id).values(followed_up_at=at))
+
+    def _claim(self) -> list[Delivery]:
+        at = self._now()
+        with self._sessions.begin() as session:
+            connection = session.connection()
+            rows = connection.execute(
+                select(OutboxMessage).where(
+                    OutboxMessage.delivered_at.is_(None), OutboxMessage.kind.in_(self._notifiers),
+                    OutboxMessage.next_attempt_at <= at,
+                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= at))
+                .order_by(OutboxMessage.id).limit(CLAIM_AT_ONCE).with_for_update(skip_locked=True)).all()
+            if rows:
+                connection.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
+                                   .values(locked_until=at + self._policy.lease,
+                                           attempts=OutboxMessage.attempts + 1))
+            return [self._delivery(connection, row) for row in rows]
+
+    def _delivery(self, connection: Connection, row) -> Delivery:
+        referral = None
+        if row.referral_id is not None:
+            code = connection.execute(select(Referral.code).where(Referral.id == row.referral_id)).scalar_one()
+            referral = view(connection, self._box, code)
+        return Delivery(row.id, row.key, row.kind, row.recipient, dict(row.payload), referral, row.attempts + 1)
+
+    def _deliver(self, delivery: Delivery) -> int:
+        row_id = delivery.outbox_id
+        try:
+            self._notifiers[delivery.kind].deliver(delivery)
+        except Exception as error:  # any failure: the notification waits for its next attempt
+            wait = min(self._policy.retry_first * 2 ** (delivery.attempt - 1), self._policy.retry_most)
+            wait *= random.uniform(0.8, 1.2)  # workers that failed together do not retry together
+            log.warning("%s to %s failed (attempt %d): %s; next try in %.0f s", delivery.kind, delivery.recipient,
+                        delivery.attempt, error, wait.total_seconds())
+            self._finish(row_id, next_attempt_at=self._now() + wait, locked_until=None, last_error=str(error)[:500])
+            return 0
+        self._finish(row_id, delivered_at=self._now(), locked_until=None, last_error=None)
+        return 1
+
+    def _finish(self, row_id: int, **values: object) -> None:
+        with self._sessions.begin() as session:
+            # Only while this worker's lease holds: after it ran out, another worker owns the row.
+            session.connection().execute(update(OutboxMessage).where(
+                and_(OutboxMessage.id == row_id, OutboxMessage.delivered_at.is_(None))).values(**values))

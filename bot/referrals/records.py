@@ -1,0 +1,174 @@
+"""Referral records: create one (with its consent, history and notifications, in the caller's
+transaction), change its status, read it back. Contact details are sealed (storage/secrets.py)."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, or_, select, update
+
+from bot.knowledge.model import Organization, Service
+from bot.storage.models import ConsentDecision, OutboxMessage, Referral, ReferralEvent, as_utc, now
+from bot.storage.secrets import SecretBox
+
+SENT, ACKNOWLEDGED, ACCEPTED, DECLINED, CLOSED = "sent", "acknowledged", "accepted", "declined", "closed"
+STATUSES = (SENT, ACKNOWLEDGED, ACCEPTED, DECLINED, CLOSED)
+# What an agency may do next. Closing is always possible, e.g. when the person never answered.
+NEXT = {SENT: {ACKNOWLEDGED, ACCEPTED, DECLINED, CLOSED}, ACKNOWLEDGED: {ACCEPTED, DECLINED, CLOSED},
+        ACCEPTED: {CLOSED}, DECLINED: {CLOSED}, CLOSED: set()}
+ACTIONS = {"acknowledge": ACKNOWLEDGED, "accept": ACCEPTED, "decline": DECLINED, "close": CLOSED}
+# The newcomer is told of these at once (or at their next message, on channels without push).
+TOLD = (ACCEPTED, DECLINED)
+# Reference codes people read aloud and type on a phone: no 0/O, 1/I/L, U.
+CODE_LETTERS = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class ReferralError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the newcomer agreed to share, and with whom."""
+
+    contact_id: str
+    channel: str
+    language: str
+    topic: str | None
+    organization: Organization
+    service: Service | None  # None: the LIP's general inbox
+    name: str | None
+    phone: str | None  # None: reach them in this chat
+    need: str
+    consent_text: str
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    """A referral as an agency sees it: the sealed details opened."""
+
+    code: str
+    status: str
+    language: str
+    topic: str | None
+    organization_id: str
+    service_id: str | None
+    name: str | None
+    phone: str | None
+    need: str
+    channel: str
+    created_at: datetime.datetime
+    follow_up_due: datetime.datetime
+    history: tuple[tuple[str, str, datetime.datetime, str | None], ...]  # status, actor, when, note
+
+    def to_json(self) -> dict[str, object]:
+        return {"code": self.code, "status": self.status, "language": self.language, "topic": self.topic,
+                "organization": self.organization_id, "service": self.service_id, "name": self.name,
+                "phone": self.phone, "reach": "phone" if self.phone else "chat", "need": self.need,
+                "channel": self.channel, "created_at": self.created_at.isoformat(),
+                "follow_up_due": self.follow_up_due.isoformat(),
+                "history": [{"status": s, "actor": a, "at": at.isoformat(), "note": n} for s, a, at, n in self.history]}
+
+
+def new_code() -> str:
+    return "SB-" + "".join(secrets.choice(CODE_LETTERS) for _ in range(6))
+
+
+def record_consent(connection: Connection, contact_id: str, service_id: str | None, granted: bool,
+                   text: str) -> None:
+    connection.execute(insert(ConsentDecision).values(contact_id=contact_id, purpose="referral",
+                                                      service_id=service_id, granted=granted, text=text,
+                                                      created_at=now()))
+
+
+def create_referral(connection: Connection, box: SecretBox, request: Request, follow_up: datetime.timedelta) -> str:
+    """Write the referral, its consent, its first status and its notifications in one transaction
+    (the caller's); returns the reference code."""
+    at = now()
+    code = new_code()
+    while connection.execute(select(Referral.id).where(Referral.code == code)).first():
+        code = new_code()
+    details = box.seal({"name": request.name, "phone": request.phone, "need": request.need})
+    referral_id = connection.execute(insert(Referral).values(
+        code=code, contact_id=request.contact_id, channel=request.channel, language=request.language,
+        topic=request.topic, organization_id=request.organization.id,
+        service_id=request.service.id if request.service else None, details=details,
+        consent_text=request.consent_text, consented_at=at, status=SENT, follow_up_due=at + follow_up,
+        created_at=at, updated_at=at).returning(Referral.id)).scalar_one()
+    record_consent(connection, request.contact_id, request.service.id if request.service else None, True,
+                   request.consent_text)
+    connection.execute(insert(ReferralEvent).values(referral_id=referral_id, status=SENT, actor="newcomer",
+                                                    note=None, created_at=at))
+    kinds = ["email", *(["webhook"] if request.organization.webhook_url else [])]
+    for kind in kinds:
+        enqueue(connection, kind, request.organization.id, {"event": "referral.created"}, referral_id)
+    return code
+
+
+def enqueue(connection: Connection, kind: str, recipient: str, payload: dict, referral_id: int | None) -> None:
+    connection.execute(insert(OutboxMessage).values(
+        key=uuid.uuid4().hex, kind=kind, recipient=recipient, referral_id=referral_id, payload=payload,
+        attempts=0, next_attempt_at=now(), created_at=now()))
+
+
+def change_status(connection: Connection, code: str, organization_id: str | None, status: str, actor: str,
+                  note: str | None = None) -> str:
+    """Move the referral `code` (of `organization_id`, when an agency acts) to `status`; tell the
+    newcomer when it matters to them. Returns the new status; raises ReferralError (unknown code,
+    another agency's referral, or a step that is not allowed)."""
+    query = select(Referral.id, Referral.status, Referral.contact_id, Referral.channel, Referral.organization_id)
+    row = connection.execute(query.where(Referral.code == code).with_for_update()).first()
+    if row is None or (organization_id is not None and row.organization_id != organization_id):
+        raise ReferralError(f"no referral {code}")
+    if status not in NEXT[row.status]:
+        raise ReferralError(f"referral {code} is {row.status}; it cannot become {status}")
+    at = now()
+    connection.execute(update(Referral).where(Referral.id == row.id).values(status=status, updated_at=at))
+    connection.execute(insert(ReferralEvent).values(referral_id=row.id, status=status, actor=actor, note=note,
+                                                    created_at=at))
+    if status in TOLD:
+        enqueue(connection, f"push:{row.channel}", row.contact_id,
+                {"event": f"referral.{status}", "code": code, "organization": row.organization_id}, row.id)
+    return status
+
+
+def view(connection: Connection, box: SecretBox, code: str) -> ReferralView | None:
+    referral = connection.execute(select(Referral).where(Referral.code == code)).first()
+    if referral is None:
+        return None
+    events = connection.execute(select(ReferralEvent.status, ReferralEvent.actor, ReferralEvent.created_at,
+                                       ReferralEvent.note).where(ReferralEvent.referral_id == referral.id)
+                                .order_by(ReferralEvent.id)).all()
+    details = box.open(referral.details)
+    return ReferralView(referral.code, referral.status, referral.language, referral.topic, referral.organization_id,
+                        referral.service_id, details.get("name"), details.get("phone"), details.get("need", ""),
+                        referral.channel, as_utc(referral.created_at), as_utc(referral.follow_up_due),
+                        tuple((e.status, e.actor, as_utc(e.created_at), e.note) for e in events))
+
+
+def take_notices(connection: Connection, contact_id: str) -> list[dict]:
+    """The person's undelivered news (agency answers, follow-up questions), marked delivered: for
+    a channel that cannot push, the dialogue shows them at the person's next message."""
+    at = now()
+    rows = connection.execute(select(OutboxMessage.id, OutboxMessage.payload).where(
+        OutboxMessage.recipient == contact_id, OutboxMessage.kind.startswith("push:"),
+        OutboxMessage.delivered_at.is_(None),
+        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= at))
+        .order_by(OutboxMessage.id).with_for_update(skip_locked=True)).all()
+    if rows:
+        connection.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
+                           .values(delivered_at=at, locked_until=None))
+    return [dict(r.payload) for r in rows]
+
+
+def note_reached(connection: Connection, code: str, contact_id: str, reached: bool) -> None:
+    """The newcomer's answer to "did the agency contact you?", in the referral's history."""
+    row = connection.execute(select(Referral.id, Referral.status).where(
+        Referral.code == code, Referral.contact_id == contact_id)).first()
+    if row is not None:
+        connection.execute(insert(ReferralEvent).values(
+            referral_id=row.id, status=row.status, actor="newcomer",
+            note="the agency contacted them" if reached else "the agency has not contacted them", created_at=now()))

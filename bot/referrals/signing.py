@@ -1,0 +1,33 @@
+"""Keys derived from SETTLEBOT_SECRET_KEY for what agencies hold: the key in a referral email's
+link (it lets that email's reader act on that one referral), and each agency's webhook secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+
+def _derive(secret_key: bytes, purpose: str) -> str:
+    return hmac.new(secret_key, purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def link_key(secret_key: bytes, organization_id: str, code: str) -> str:
+    return _derive(secret_key, f"link\0{organization_id}\0{code}")[:32]
+
+
+def agency_link(public_url: str, secret_key: bytes, organization_id: str, code: str) -> str:
+    return f"{public_url}/agency/r/{code}?key={link_key(secret_key, organization_id, code)}"
+
+
+def webhook_secret(secret_key: bytes, organization_id: str) -> str:
+    """The agency's own secret for checking webhook signatures (`settlebot agencies secret ORG`)."""
+    return _derive(secret_key, f"webhook\0{organization_id}")
+
+
+def signature(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """The X-Settlebot-Signature header: t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">. The time
+    is signed too, so that a receiver can refuse an old message replayed (docs/agencies.md)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
