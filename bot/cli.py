@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +19,7 @@ from bot.config import ENGINES, ConfigError, Settings, load_settings
 from bot.knowledge.loader import load_knowledge_base
 from bot.nlu.training_data import load_training_data
 from bot.problems import ProblemsError
+from bot.referrals.status import STATUSES
 
 if TYPE_CHECKING:
     from bot.knowledge.search import EntrySearch
@@ -78,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--brief", action="store_true",
                       help="show answers in their SMS form (at most 300 characters), as SMS users get them")
     chat.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
-    chat.set_defaults(run=_chat)
+    chat.set_defaults(run=_lazy('running', 'chat'))
 
     kb = commands.add_parser("kb", help="check the knowledge base").add_subparsers(
         title="kb commands", metavar="COMMAND")
@@ -100,6 +103,53 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("--days", type=int, metavar="N", help="keep N days instead of the configured retention")
     purge.set_defaults(run=_purge)
 
+    worker = commands.add_parser(
+        "worker", help="deliver referral notifications (email, webhook) from the outbox",
+        description="Delivers the notifications that referrals wrote to the outbox, retrying failures with "
+                    "a doubling delay (settlebot.referrals in config.yml). chat and serve deliver too while "
+                    "they run; several workers may share one PostgreSQL database. Email needs $SMTP_URL.")
+    worker.add_argument("--once", action="store_true", help="deliver what is due now, then stop")
+    worker.add_argument("--idle", type=float, default=1.0, metavar="SECONDS",
+                        help="how long to sleep when nothing is due (default: 1)")
+    worker.set_defaults(run=_lazy("running", "worker"))
+
+    serve = commands.add_parser(
+        "serve", help="the web app: agency API and referral pages (and the outbox worker)",
+        description="Serves GET /healthz, the agency API (/agency/referrals, with an agency's token) and the "
+                    "referral pages that emails link to (/agency/r/CODE?key=...), and delivers notifications. "
+                    "Links in emails start with $SETTLEBOT_PUBLIC_URL.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.set_defaults(run=_lazy("running", "serve"))
+
+    referrals = commands.add_parser("referrals", help="see and export referrals").add_subparsers(
+        title="referrals commands", metavar="COMMAND")
+    listing = referrals.add_parser("list", help="list referrals, newest last",
+                                   description="Lists referrals with their status, agency, topic and language.")
+    export = referrals.add_parser("export", help="referrals as CSV, for reports (no contact details)",
+                                  description="Writes the listed columns as CSV on standard output. Names, phone "
+                                              "numbers and needs are left out: 'show' one referral for those.")
+    export.add_argument("--csv", action="store_true", default=True, help="CSV (the only format, the default)")
+    for command, name in ((listing, "referrals_list"), (export, "referrals_export")):
+        _referral_filters(command)
+        command.set_defaults(run=_lazy("staff", name))
+    show = referrals.add_parser("show", help="one referral with its contact details and history")
+    show.add_argument("code", help="the reference code, e.g. SB-7K3P9Q")
+    show.set_defaults(run=_lazy("staff", "referrals_show"))
+
+    agencies = commands.add_parser("agencies", help="partner agencies: API tokens, webhook secrets, tests") \
+        .add_subparsers(title="agencies commands", metavar="COMMAND")
+    token = agencies.add_parser("token", help="make an agency's API token (shown once)")
+    token.add_argument("organization", help="the organization's id in agencies.yml")
+    token.add_argument("--revoke", action="store_true", help="revoke all its tokens instead")
+    token.set_defaults(run=_lazy("staff", "agencies_token"))
+    secret = agencies.add_parser("secret", help="print the secret an agency checks webhook signatures with")
+    secret.add_argument("organization", help="the organization's id in agencies.yml")
+    secret.set_defaults(run=_lazy("staff", "agencies_secret"))
+    test_notify = agencies.add_parser("test-notify", help="send an agency a test notification (email, webhook)")
+    test_notify.add_argument("organization", help="the organization's id in agencies.yml")
+    test_notify.set_defaults(run=_lazy("staff", "agencies_test_notify"))
+
     nlu = commands.add_parser("nlu", help="train and measure the NLU").add_subparsers(
         title="nlu commands", metavar="COMMAND")
     evaluate = nlu.add_parser(
@@ -111,6 +161,27 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--top", type=int, default=10, help="confusions to list (default: 10)")
     evaluate.set_defaults(run=_evaluate)
     return parser
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], int]:
+    """A command in bot/commands/<module>.py, imported only when it runs."""
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        return getattr(importlib.import_module(f"bot.commands.{module}"), name)(args, settings)
+    return run
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: write YYYY-MM-DD") from None
+
+
+def _referral_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agency", metavar="ORG", help="only this organization's referrals (its id in agencies.yml)")
+    parser.add_argument("--status", choices=STATUSES, help="only referrals with this status")
+    parser.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="made on or after this day")
+    parser.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="made on or before this day")
 
 
 def _parse(args: argparse.Namespace, settings: Settings) -> int:
@@ -156,22 +227,6 @@ def _entry_search(settings: Settings) -> EntrySearch | None:
         print(f"settlebot: the knowledge base has errors, so 'entry' stays null "
               f"(run 'settlebot kb validate'):\n{error}", file=sys.stderr)
         return None
-
-
-def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    interactive = sys.stdin.isatty()
-    started = time.perf_counter()
-    if interactive:
-        print("settlebot: starting (the NLU trains in a few seconds)...", file=sys.stderr, flush=True)
-    from bot.channels.console import converse
-    from bot.runtime import build_dialogue
-
-    dialogue = build_dialogue(settings, args.nlu)
-    if interactive:
-        print(f"settlebot: ready in {time.perf_counter() - started:.1f} s. Write to the bot in any language and "
-              "press Enter; reply to a menu with its number; Ctrl-D ends.\n", file=sys.stderr, flush=True)
-    converse(dialogue, args.contact, sys.stdin, sys.stdout, interactive, brief=args.brief)
-    return 0
 
 
 def _kb_validate(args: argparse.Namespace, settings: Settings) -> int:

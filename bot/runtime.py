@@ -1,24 +1,53 @@
-"""Put the bot together from settings: the knowledge base, the NLU engine, the database and the
-dialogue. Every long-running command (chat, and the channels to come) starts the same way."""
+"""Put the bot together from settings: the knowledge base, the NLU engine, the database, the
+dialogue and the outbox worker. Every long-running command starts the same way."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.dialogue.i18n import check_catalogs
-from bot.knowledge.loader import load_knowledge_base
-from bot.knowledge.reload import KnowledgeReloader
-from bot.nlu.factory import build_engine
+from bot.knowledge.reload import LiveKnowledge
+from bot.referrals.notifiers.email import EmailNotifier
+from bot.referrals.notifiers.webhook import WebhookNotifier
+from bot.referrals.outbox import OutboxWorker
 from bot.storage.database import open_database
+from bot.storage.secrets import SecretBox
 
 
-def build_dialogue(settings: Settings, engine: str | None = None) -> Dialogue:
-    """Raises ProblemsError (a broken knowledge base, with file and line) or ConfigError before the
-    slow part, so that a mistake is reported at once."""
-    reloader = KnowledgeReloader(settings.knowledge_base)  # before loading: an edit from now on is seen
-    kb, _warnings = load_knowledge_base(settings.knowledge_base, require_translations=False)
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    knowledge: LiveKnowledge
+    sessions: sessionmaker[Session]
+    secret_key: bytes
+
+    @property
+    def box(self) -> SecretBox:
+        return SecretBox(self.secret_key)
+
+    def worker(self) -> OutboxWorker:
+        settings = self.settings
+        notifiers = [EmailNotifier(settings.smtp_url, settings.notifications.email_from, self.knowledge,
+                                   self.secret_key, settings.public_url, settings.timezone),
+                     WebhookNotifier(self.knowledge, self.secret_key, settings.public_url)]
+        return OutboxWorker(self.sessions, self.box, notifiers, settings.notifications)
+
+    def dialogue(self, engine: str | None = None) -> Dialogue:
+        """Trains the NLU: seconds."""
+        from bot.nlu.factory import build_engine
+
+        return Dialogue(build_engine(self.settings.nlu, engine), self.knowledge, self.sessions, self.secret_key,
+                        timezone=self.settings.timezone, follow_up=self.settings.notifications.follow_up)
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """Raises ProblemsError (a broken knowledge base, with file and line) or ConfigError at once,
+    before anything slow."""
+    knowledge = LiveKnowledge(settings.knowledge_base)
     secret_key = settings.secret_key()
     check_catalogs()
-    sessions = open_database(settings.database_url)
-    return Dialogue(build_engine(settings.nlu, engine), kb, sessions, secret_key, reloader=reloader,
-                    timezone=settings.timezone, follow_up=settings.notifications.follow_up)
+    return Runtime(settings, knowledge, open_database(settings.database_url), secret_key)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,6 @@ from bot.dialogue.replies import (
     Replies,
 )
 from bot.knowledge.model import Entry, KnowledgeBase
-from bot.knowledge.reload import KnowledgeReloader
 from bot.knowledge.search import EntrySearch
 from bot.languages import DEFAULT, SUPPORTED
 from bot.nlu.emergency import EMERGENCY
@@ -78,29 +78,30 @@ class Knowledge:
 
 
 class Dialogue:
-    def __init__(self, nlu: NLUEngine, kb: KnowledgeBase, sessions: sessionmaker[Session], secret_key: bytes, *,
-                 reloader: KnowledgeReloader | None = None, timezone: ZoneInfo = DEFAULT_TIMEZONE,
+    def __init__(self, nlu: NLUEngine, kb: KnowledgeBase | Callable[[], KnowledgeBase],
+                 sessions: sessionmaker[Session], secret_key: bytes, *, timezone: ZoneInfo = DEFAULT_TIMEZONE,
                  follow_up: datetime.timedelta = Notifications.follow_up):
-        """`reloader`: watch the knowledge base's files and answer from an edited version once it
-        loads without errors. `timezone`: the city's, in which partner agencies keep their hours.
-        `follow_up`: when to ask a newcomer whether the agency reached them."""
+        """`kb`: the knowledge base, or a source of its current version (LiveKnowledge: staff's
+        edits are answered from as soon as they load without errors). `timezone`: the city's, in
+        which partner agencies keep their hours. `follow_up`: when to ask a newcomer whether the
+        agency reached them."""
         self.nlu = nlu
         self.timezone = timezone
         self.follow_up = follow_up
-        self.knowledge = Knowledge.of(kb)
+        self._source = kb if callable(kb) else lambda: kb
+        self.knowledge = Knowledge.of(self._source())
         self.conversations = Conversations(sessions)
         self.box = SecretBox(secret_key)  # seals referral contact details
         self._secret_key = secret_key
-        self._reloader = reloader
 
     @property
     def kb(self) -> KnowledgeBase:
         return self.knowledge.kb
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
-        edited = self._reloader.changed() if self._reloader else None
-        if edited is not None:
-            self.knowledge = Knowledge.of(edited)
+        current = self._source()
+        if current is not self.knowledge.kb:
+            self.knowledge = Knowledge.of(current)
         contact = contact_id(self._secret_key, inbound.channel, inbound.sender)
         with self.conversations.open(contact, inbound.channel) as conversation:
             turn = _Turn(self, self.knowledge, conversation, inbound)

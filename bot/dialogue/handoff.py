@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from bot.dialogue.messages import Inbound, Outbound
 from bot.dialogue.replies import BY_CHAT, BY_PHONE, CONSENT, NO_CONSENT, REACHED, SKIP, Replies
 from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.search import EntrySearch
+from bot.nlu.engine import Parse
 from bot.referrals import records
 from bot.referrals.matching import match_services
 from bot.storage.conversations import Conversation
@@ -46,6 +48,8 @@ class HandoffSteps:
 
     dialogue: Dialogue
     inbound: Inbound
+    parse: Parse | None
+    search: EntrySearch
     kb: KnowledgeBase
     state: dict
     conversation: Conversation
@@ -54,6 +58,8 @@ class HandoffSteps:
     def replies(self, language: str | None = None) -> Replies: ...
 
     def start_handoff(self) -> list[Outbound]:
+        if self.parse and "topic" not in self.state:  # "I need someone to help with housing"
+            self.state["topic"] = self.search.topic_of(self.parse.text, (self.language, self.parse.language))
         declined = self.state.get("declined_by", [])
         matches = [m for m in match_services(self.kb, self.state.get("topic"), self.language, self.dialogue.timezone,
                                              entry=self.state.get("entry"))

@@ -47,3 +47,17 @@ class KnowledgeReloader:
             return None
         log.info("loaded the edited knowledge base: %d entries, %d warnings", len(kb.entries), len(warnings))
         return kb
+
+
+class LiveKnowledge:
+    """The knowledge base as staff last left it in good shape: call it for the current version."""
+
+    def __init__(self, directory: Path, interval: float = CHECK_EVERY_SECONDS):
+        self._reloader = KnowledgeReloader(directory, interval)  # first: an edit from now on is seen
+        self._kb, _warnings = load_knowledge_base(directory, require_translations=False)
+
+    def __call__(self) -> KnowledgeBase:
+        edited = self._reloader.changed()
+        if edited is not None:
+            self._kb = edited
+        return self._kb

@@ -8,6 +8,7 @@ their trigrams with the message (typos keep most of them), and only those are sc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,8 @@ from bot.nlu.text import normalize
 
 # partial_ratio scores how well the best-matching part of the message matches a phrase (0-100).
 MIN_SCORE = 80.0
+# Phrases this short ("sin", "msp", "rtb") count only as whole words of the message.
+SHORT_PHRASE = 4
 # Groups with more phrases than this are narrowed by the trigram index to this many candidates.
 CANDIDATES = 200
 
@@ -28,6 +31,10 @@ CANDIDATES = 200
 class Match:
     entry: str
     score: float  # 0-100
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(rf"\b{re.escape(word)}\b", text) is not None
 
 
 class _Phrases:
@@ -69,6 +76,7 @@ class EntrySearch:
     def __init__(self, kb: KnowledgeBase, candidates: int = CANDIDATES):
         """`candidates`: how many phrases the trigram index lets through to fuzzy scoring."""
         self._groups: dict[tuple[str, str], _Phrases] = {}
+        self._topics = list(kb.topics)
         for entry in kb.entries.values():
             for language, text in entry.text.items():
                 group = self._groups.setdefault((language, entry.topic), _Phrases(candidates))
@@ -81,6 +89,12 @@ class EntrySearch:
         """The entry of `topic` that `text` matches best, if any matches well enough."""
         ranked = self.ranked(text, (language,), topic, 1)
         return ranked[0] if ranked else None
+
+    def topic_of(self, text: str, languages: tuple[str | None, ...]) -> str | None:
+        """The topic whose entries `text` matches best, if any matches well enough."""
+        best = [(m[0].score, topic) for topic in self._topics
+                if (m := self.ranked(text, languages, topic, 1))]
+        return max(best)[1] if best else None
 
     def ranked(self, text: str, languages: tuple[str | None, ...], topic: str, limit: int) -> list[Match]:
         """Up to `limit` entries of `topic` that match `text` well enough, best first, searching the
@@ -97,6 +111,8 @@ class EntrySearch:
             phrases = [group.phrases[i] for i in indices]
             for phrase, score, k in process.extract(query, phrases, scorer=fuzz.partial_ratio,
                                                     score_cutoff=MIN_SCORE, limit=None):
+                if len(phrase) <= SHORT_PHRASE and phrase.isascii() and not _has_word(query, phrase):
+                    continue  # "sin" is not in "housing": a short word must be a word of the message
                 candidates.append((score, len(phrase), group.entries[indices[k]]))
         best: dict[str, Match] = {}
         for score, _, entry in sorted(candidates, reverse=True):

@@ -20,7 +20,8 @@ from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Notifications
-from bot.referrals.records import ACCEPTED, ACKNOWLEDGED, SENT, ReferralView, enqueue, view
+from bot.referrals.records import ReferralView, enqueue, view
+from bot.referrals.status import ACCEPTED, ACKNOWLEDGED, SENT
 from bot.storage.models import OutboxMessage, Referral, now
 from bot.storage.secrets import SecretBox
 

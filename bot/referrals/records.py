@@ -11,17 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, or_, select, update
 
 from bot.knowledge.model import Organization, Service
+from bot.referrals.status import NEXT, SENT, TOLD
 from bot.storage.models import ConsentDecision, OutboxMessage, Referral, ReferralEvent, as_utc, now
 from bot.storage.secrets import SecretBox
 
-SENT, ACKNOWLEDGED, ACCEPTED, DECLINED, CLOSED = "sent", "acknowledged", "accepted", "declined", "closed"
-STATUSES = (SENT, ACKNOWLEDGED, ACCEPTED, DECLINED, CLOSED)
-# What an agency may do next. Closing is always possible, e.g. when the person never answered.
-NEXT = {SENT: {ACKNOWLEDGED, ACCEPTED, DECLINED, CLOSED}, ACKNOWLEDGED: {ACCEPTED, DECLINED, CLOSED},
-        ACCEPTED: {CLOSED}, DECLINED: {CLOSED}, CLOSED: set()}
-ACTIONS = {"acknowledge": ACKNOWLEDGED, "accept": ACCEPTED, "decline": DECLINED, "close": CLOSED}
-# The newcomer is told of these at once (or at their next message, on channels without push).
-TOLD = (ACCEPTED, DECLINED)
 # Reference codes people read aloud and type on a phone: no 0/O, 1/I/L, U.
 CODE_LETTERS = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 

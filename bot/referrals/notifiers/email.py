@@ -7,7 +7,7 @@ import datetime
 import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from urllib.parse import unquote, urlparse
 
 from babel.dates import format_datetime as local_datetime
@@ -97,7 +97,7 @@ class EmailNotifier:
         message["Subject"] = subject
         message["Date"] = format_datetime(datetime.datetime.now().astimezone())
         # The same on every attempt: a mail system (or a person) can drop a second copy.
-        message["Message-ID"] = make_msgid(idstring=delivery.key, domain="settlebot")
+        message["Message-ID"] = f"<{delivery.key}@settlebot>"
         message["Idempotency-Key"] = delivery.key
         message["Content-Language"] = organization.language
         message.set_content(body)

@@ -1,0 +1,90 @@
+"""The long-running commands: chat, worker, serve. Each delivers notifications while it runs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from bot.config import Settings
+from bot.referrals.outbox import OutboxWorker
+from bot.runtime import Runtime, open_runtime
+
+log = logging.getLogger("settlebot")
+# At the end of a chat, how long to keep delivering what is due before leaving it to the next run.
+DRAIN_SECONDS = 15.0
+
+
+@contextmanager
+def background_worker(runtime: Runtime) -> Iterator[OutboxWorker]:
+    worker = runtime.worker()
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), name="outbox", daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+
+
+def drain(worker: OutboxWorker, seconds: float) -> None:
+    """Deliver what is due now (for a scripted chat that ends at once), then say what still waits."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and worker.run_once():
+        pass
+    waiting = worker.due()
+    if waiting:
+        log.warning("%d notifications wait in the outbox; 'settlebot worker' (or the next chat or serve) "
+                    "delivers them", waiting)
+
+
+def chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.channels.console import converse
+
+    interactive = sys.stdin.isatty()
+    started = time.perf_counter()
+    if interactive:
+        print("settlebot: starting (the NLU trains in a few seconds)...", file=sys.stderr, flush=True)
+    runtime = open_runtime(settings)
+    dialogue = runtime.dialogue(args.nlu)
+    if interactive:
+        print(f"settlebot: ready in {time.perf_counter() - started:.1f} s. Write to the bot in any language and "
+              "press Enter; reply to a menu with its number; Ctrl-D ends.\n", file=sys.stderr, flush=True)
+    with background_worker(runtime) as worker:
+        converse(dialogue, args.contact, sys.stdin, sys.stdout, interactive, brief=args.brief)
+    drain(worker, DRAIN_SECONDS)
+    return 0
+
+
+def worker(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = open_runtime(settings)
+    outbox = runtime.worker()
+    if args.once:
+        delivered = outbox.run_once()
+        print(f"Delivered {delivered} notifications; {outbox.due()} wait.")
+        return 0
+    print("settlebot worker: delivering notifications; Ctrl-C stops.", file=sys.stderr, flush=True)
+    stop = threading.Event()
+    try:
+        outbox.run(stop, idle=args.idle)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    runtime = open_runtime(settings)
+    print(f"settlebot serve: http://{args.host}:{args.port} (agency API, /healthz); links in emails use "
+          f"{settings.public_url} ($SETTLEBOT_PUBLIC_URL). Ctrl-C stops.", file=sys.stderr, flush=True)
+    with background_worker(runtime):
+        uvicorn.run(create_app(runtime), host=args.host, port=args.port, log_level="warning")
+    return 0

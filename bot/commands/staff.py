@@ -1,0 +1,130 @@
+"""Commands for LIP staff: referrals (list, show, export) and partner agencies (tokens, webhook
+secrets, a test notification)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import sys
+
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.referrals import records, tokens
+from bot.referrals.signing import webhook_secret
+from bot.runtime import Runtime, open_runtime
+from bot.storage.models import Referral, as_utc
+
+COLUMNS = ("code", "created", "status", "agency", "service", "topic", "language", "channel", "follow_up_due")
+
+
+def _rows(runtime: Runtime, args: argparse.Namespace) -> list[dict[str, str]]:
+    zone = runtime.settings.timezone
+    query = select(Referral).order_by(Referral.id)
+    if args.agency:
+        query = query.where(Referral.organization_id == args.agency)
+    if args.status:
+        query = query.where(Referral.status == args.status)
+    if args.since:
+        query = query.where(Referral.created_at >= datetime.datetime.combine(args.since, datetime.time(), zone))
+    if args.until:
+        end = datetime.datetime.combine(args.until + datetime.timedelta(days=1), datetime.time(), zone)
+        query = query.where(Referral.created_at < end)
+    with runtime.sessions() as session:
+        found = session.connection().execute(query).all()
+    return [{"code": r.code, "created": as_utc(r.created_at).astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+             "status": r.status, "agency": r.organization_id or "", "service": r.service_id or "",
+             "topic": r.topic or "", "language": r.language, "channel": r.channel,
+             "follow_up_due": as_utc(r.follow_up_due).astimezone(zone).strftime("%Y-%m-%d")} for r in found]
+
+
+def referrals_list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = _rows(open_runtime(settings), args)
+    if not rows:
+        print("No referrals match.")
+        return 0
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in COLUMNS}
+    print("  ".join(c.ljust(widths[c]) for c in COLUMNS))
+    for row in rows:
+        print("  ".join(row[c].ljust(widths[c]) for c in COLUMNS))
+    print(f"{len(rows)} referrals. 'settlebot referrals show CODE' shows one with its history.")
+    return 0
+
+
+def referrals_export(args: argparse.Namespace, settings: Settings) -> int:
+    """CSV for reports: no names, phone numbers or needs (use 'show' for one person's details)."""
+    writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(_rows(open_runtime(settings), args))
+    return 0
+
+
+def referrals_show(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = open_runtime(settings)
+    with runtime.sessions() as session:
+        found = records.view(session.connection(), runtime.box, args.code.upper())
+    if found is None:
+        print(f"settlebot: no referral {args.code}; 'settlebot referrals list' lists them", file=sys.stderr)
+        return 1
+    zone = settings.timezone
+    print(f"{found.code}  {found.status}  {found.organization_id} / {found.service_id or '(general inbox)'}")
+    print(f"  topic {found.topic or '-'}, language {found.language}, channel {found.channel}")
+    print(f"  name: {found.name or '(not given)'}; reach: {found.phone or 'in the chat'}")
+    print(f"  need: {found.need}")
+    print(f"  follow-up due {found.follow_up_due.astimezone(zone):%Y-%m-%d}")
+    for status, actor, at, note in found.history:
+        print(f"  {at.astimezone(zone):%Y-%m-%d %H:%M}  {status:<12} {actor}" + (f"  ({note})" if note else ""))
+    return 0
+
+
+def _organization(runtime: Runtime, org: str) -> bool:
+    if org in runtime.knowledge().organizations:
+        return True
+    known = ", ".join(runtime.knowledge().organizations)
+    print(f"settlebot: no organization {org!r} in agencies.yml; the ids are: {known}", file=sys.stderr)
+    return False
+
+
+def agencies_token(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = open_runtime(settings)
+    if not _organization(runtime, args.organization):
+        return 1
+    with runtime.sessions.begin() as session:
+        revoked = tokens.revoke_all(session.connection(), args.organization) if args.revoke else 0
+        token = None if args.revoke else tokens.issue(session.connection(), args.organization)
+    if args.revoke:
+        print(f"Revoked {revoked} tokens of {args.organization}.")
+    else:
+        print(token)
+        print(f"The API token of {args.organization}: give it to the agency now; it is not shown again "
+              "(only its hash is kept).", file=sys.stderr)
+    return 0
+
+
+def agencies_secret(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = open_runtime(settings)
+    if not _organization(runtime, args.organization):
+        return 1
+    print(webhook_secret(runtime.secret_key, args.organization))
+    return 0
+
+
+def agencies_test_notify(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = open_runtime(settings)
+    if not _organization(runtime, args.organization):
+        return 1
+    organization = runtime.knowledge().organizations[args.organization]
+    kinds = ["email", *(["webhook"] if organization.webhook_url else [])]
+    with runtime.sessions.begin() as session:
+        for kind in kinds:
+            records.enqueue(session.connection(), kind, organization.id, {"event": "test"}, None)
+    worker = runtime.worker()
+    delivered = worker.run_once()
+    target = " and ".join([organization.email, *([organization.webhook_url] if organization.webhook_url else [])])
+    if delivered == len(kinds):
+        print(f"Sent a test notification to {target}.")
+        return 0
+    print(f"settlebot: {len(kinds) - delivered} of {len(kinds)} test notifications to {target} failed (see above); "
+          "they stay in the outbox and are retried by 'settlebot worker'", file=sys.stderr)
+    return 1
