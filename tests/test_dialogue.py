@@ -16,7 +16,7 @@ from bot.config import PROJECT_ROOT
 from bot.dialogue import Dialogue, Inbound, Outbound
 from bot.dialogue.i18n import LRM, RLM
 from bot.knowledge.loader import load_knowledge_base
-from bot.knowledge.reload import KnowledgeReloader
+from bot.knowledge.reload import LiveKnowledge
 from bot.nlu.engine import BuiltinNLU
 from bot.storage.conversations import Conversations
 from bot.storage.database import create, open_database
@@ -206,8 +206,7 @@ def test_an_edit_to_the_knowledge_base_is_answered_at_once_and_a_broken_one_is_n
         nlu: BuiltinNLU, sessions, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     directory = tmp_path / "kb"
     shutil.copytree(PROJECT_ROOT / "knowledge_base", directory)
-    reloader = KnowledgeReloader(directory, interval=0)
-    dialogue = Dialogue(nlu, load_knowledge_base(directory)[0], sessions, KEY, reloader=reloader)
+    dialogue = Dialogue(nlu, LiveKnowledge(directory, interval=0), sessions, KEY)
     person = Person(dialogue).with_language("en")
     path = directory / "entries" / "healthcare-a.yml"
     good = path.read_text(encoding="utf-8")
@@ -297,8 +296,7 @@ def test_a_person_is_offered_from_the_services_the_entry_lists(dialogue: Dialogu
 def test_a_choice_removed_by_an_edit_leads_back_to_the_menu(nlu: BuiltinNLU, sessions, tmp_path: Path) -> None:
     directory = tmp_path / "kb"
     shutil.copytree(PROJECT_ROOT / "knowledge_base", directory)
-    person = Person(Dialogue(nlu, load_knowledge_base(directory)[0], sessions, KEY,
-                             reloader=KnowledgeReloader(directory, interval=0))).with_language("en")
+    person = Person(Dialogue(nlu, LiveKnowledge(directory, interval=0), sessions, KEY)).with_language("en")
     person.presses("topic:healthcare")  # 1. Enrol in MSP ...
     path = directory / "entries" / "healthcare-a.yml"
     path.write_text(path.read_text(encoding="utf-8").replace("id: msp-enrolment", "id: msp"), encoding="utf-8")

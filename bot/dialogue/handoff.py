@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.dialogue.messages import Inbound, Outbound
 from bot.dialogue.replies import BY_CHAT, BY_PHONE, CONSENT, NO_CONSENT, REACHED, SKIP, Replies
 from bot.knowledge.model import KnowledgeBase
-from bot.knowledge.search import EntrySearch
+from bot.languages import DEFAULT
 from bot.nlu.engine import Parse
 from bot.referrals import records
 from bot.referrals.matching import match_services
@@ -25,6 +25,8 @@ HANDOFF_CHOICES = (CONSENT, NO_CONSENT, SKIP, BY_CHAT, BY_PHONE)
 # Steps where what the person types is the answer (a name, a number, their need), not a question.
 TYPED_STEPS = ("name", "phone", "need")
 MAX_NAME, MAX_NEED = 80, 500
+# A request for a person is about a topic when the topic is at least this likely among the intents.
+TOPIC_HINT = 0.1
 
 
 def phone_number(text: str) -> str | None:
@@ -49,7 +51,6 @@ class HandoffSteps:
     dialogue: Dialogue
     inbound: Inbound
     parse: Parse | None
-    search: EntrySearch
     kb: KnowledgeBase
     state: dict
     conversation: Conversation
@@ -59,7 +60,7 @@ class HandoffSteps:
 
     def start_handoff(self) -> list[Outbound]:
         if self.parse and "topic" not in self.state:  # "I need someone to help with housing"
-            self.state["topic"] = self.search.topic_of(self.parse.text, (self.language, self.parse.language))
+            self.state["topic"] = self.topic_named(self.parse)
         declined = self.state.get("declined_by", [])
         matches = [m for m in match_services(self.kb, self.state.get("topic"), self.language, self.dialogue.timezone,
                                              entry=self.state.get("entry"))
@@ -72,6 +73,16 @@ class HandoffSteps:
         self.state["handoff"] = {"step": "consent", "organization": organization.id,
                                  "service": match.service.id if match else None, "consent": reply.text}
         return [reply]
+
+    def topic_named(self, parse: Parse) -> str | None:
+        """The topic a request for a person names ("... about housing", "... про житло"), or the
+        topic the NLU finds likely enough beside the request itself."""
+        words = parse.text.casefold()
+        for topic, names in self.kb.topics.items():
+            if any(names[lang].casefold() in words for lang in {self.language, parse.language or DEFAULT, DEFAULT}
+                   if lang in names):
+                return topic
+        return next((i for i, p in parse.ranking if i in self.kb.topics and p >= TOPIC_HINT), None)
 
     def on_handoff_choice(self, choice: str) -> list[Outbound]:
         handoff = self.state["handoff"]

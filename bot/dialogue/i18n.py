@@ -96,9 +96,10 @@ def isolate(value: str, language: str) -> str:
 
 
 # Runs that must read left to right inside right-to-left text: web addresses, commands, and numbers
-# with their separators and letters (1-800-563-0808, 1-800-SUICIDE, 24/7). After Arabic letters
+# with their separators and letters (1-800-563-0808, 1-800-SUICIDE, 24/7, SB-7K3P9Q). After Arabic letters
 # a number's hyphens no longer hold it together: '310-6789' would show as '6789-310'.
-_LTR_RUN = re.compile(r"https?://\S+[\w/]|/[a-z]+\b|\d[\w\-/.:]*\w|\d")
+_LTR_RUN = re.compile(r"https?://\S+[\w/]|/[a-z]+\b"
+                      r"|(?=[A-Za-z0-9\-/.:]*\d)[A-Za-z0-9](?:[A-Za-z0-9\-/.:]*[A-Za-z0-9])?")
 
 
 def paragraphs(text: str, language: str) -> str:

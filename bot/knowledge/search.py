@@ -76,7 +76,6 @@ class EntrySearch:
     def __init__(self, kb: KnowledgeBase, candidates: int = CANDIDATES):
         """`candidates`: how many phrases the trigram index lets through to fuzzy scoring."""
         self._groups: dict[tuple[str, str], _Phrases] = {}
-        self._topics = list(kb.topics)
         for entry in kb.entries.values():
             for language, text in entry.text.items():
                 group = self._groups.setdefault((language, entry.topic), _Phrases(candidates))
@@ -89,12 +88,6 @@ class EntrySearch:
         """The entry of `topic` that `text` matches best, if any matches well enough."""
         ranked = self.ranked(text, (language,), topic, 1)
         return ranked[0] if ranked else None
-
-    def topic_of(self, text: str, languages: tuple[str | None, ...]) -> str | None:
-        """The topic whose entries `text` matches best, if any matches well enough."""
-        best = [(m[0].score, topic) for topic in self._topics
-                if (m := self.ranked(text, languages, topic, 1))]
-        return max(best)[1] if best else None
 
     def ranked(self, text: str, languages: tuple[str | None, ...], topic: str, limit: int) -> list[Match]:
         """Up to `limit` entries of `topic` that match `text` well enough, best first, searching the

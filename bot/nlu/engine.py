@@ -18,6 +18,8 @@ OUT_OF_SCOPE = "out_of_scope"
 MAX_ANALYSED_CHARS = 4096
 # "A word or two": letters weighted by script (a Han character counts 3, Hangul 2, see text.py).
 SHORT_MESSAGE_LETTERS = 10
+# How many intents Parse.ranking keeps.
+RANKED = 5
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,13 @@ class Parse:
     intent: str | None  # None only for a blank message
     confidence: float
     entry: str | None = None  # best knowledge-base entry id, once there is a knowledge base
+    # The other intents' probabilities, best first (as Rasa's intent_ranking); not in the contract.
+    ranking: tuple[tuple[str, float], ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return asdict(self)
+        values = asdict(self)
+        del values["ranking"]
+        return values
 
 
 class NLUEngine(Protocol):
@@ -74,8 +80,10 @@ class BuiltinNLU:
         if not normalized:  # blank, or only invisible characters
             return Parse(text, None, 0.0, None, 0.0)
         guess = self.languages.identify(analysed)
-        intent, confidence = self.intent(analysed, guess.language, normalized)
-        return Parse(text, guess.language, guess.confidence, intent, round(confidence, 3))
+        danger, probabilities = self.scores(analysed, guess.language, normalized)
+        intent, confidence = self._decide(analysed, danger, probabilities)
+        ranking = tuple(sorted(probabilities.items(), key=lambda item: -item[1])[:RANKED])
+        return Parse(text, guess.language, guess.confidence, intent, round(confidence, 3), ranking=ranking)
 
     def scores(self, text: str, language: str | None, normalized: str | None = None) -> tuple[float, dict[str, float]]:
         """The danger probability (1.0 for a listed crisis phrase) and each other intent's probability.
@@ -92,7 +100,9 @@ class BuiltinNLU:
         return danger, self.classifier.probabilities(features)
 
     def intent(self, text: str, language: str | None, normalized: str | None = None) -> tuple[str, float]:
-        danger, probabilities = self.scores(text, language, normalized)
+        return self._decide(text, *self.scores(text, language, normalized))
+
+    def _decide(self, text: str, danger: float, probabilities: dict[str, float]) -> tuple[str, float]:
         short = sum(script_counts(text).values()) <= SHORT_MESSAGE_LETTERS
         if danger >= (self.thresholds.emergency_short if short else self.thresholds.emergency):
             return EMERGENCY, danger
