@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from bot.config import PROJECT_ROOT, Notifications
 from bot.dialogue import Dialogue
+from bot.dialogue.i18n import translations
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.model import KnowledgeBase
 from bot.nlu.engine import BuiltinNLU
@@ -26,6 +27,7 @@ from bot.referrals.signing import webhook_secret
 from bot.storage.database import create, open_database
 from bot.storage.models import ConsentDecision, OutboxMessage, Referral, now
 from bot.storage.secrets import SecretBox
+from tests.conftest import TEST_KEY, settlebot
 from tests.servers import MailBox, WebhookReceiver, free_port
 from tests.test_dialogue import KEY, Person, choices
 from tests.test_dialogue import text as said
@@ -91,7 +93,7 @@ def test_consent_then_only_what_the_agency_needs_then_a_referral(dialogue: Dialo
     person.says("Amira")
     person.presses("reach:phone")
     assert "does not look like a phone number" in said(person.says("604 555"))
-    person.says("604 555 0123")
+    person.says("778-555-0199")
     done = said(person.says("we must leave our apartment next week"))
     code = re.search(r"SB-[0-9A-Z]{6}", done).group()
     with sessions() as session:
@@ -105,11 +107,12 @@ def test_consent_then_only_what_the_agency_needs_then_a_referral(dialogue: Dialo
     assert [(m.kind, m.recipient) for m in outbox] == [("email", "harbourview")]
     # Nothing that names or reaches the person is stored in the clear, in any table.
     with create(database_url).connect() as connection:
-        tables = [t for t in ("contacts", "messages", "referrals", "referral_events", "consent_decisions", "outbox")]
+        tables = ("contacts", "messages", "referrals", "referral_events", "consent_decisions", "outbox",
+                  "unanswered_questions")
         for table in tables:
             dump = repr(connection.execute(text(f"SELECT * FROM {table}")).all())
-            if table != "messages":  # the transcript keeps what was typed, until `settlebot purge`
-                assert "Amira" not in dump and "6045550123" not in dump and "555 0123" not in dump, table
+            assert "Amira" not in dump and "7785550199" not in dump and "555-0199" not in dump, table
+            assert "leave our apartment" not in dump, table
 
 
 def test_a_no_is_respected_and_recorded(dialogue: Dialogue, sessions) -> None:
@@ -252,3 +255,32 @@ def test_the_newcomer_hears_the_agencys_answer_and_is_asked_later(dialogue: Dial
     with sessions() as session:
         found = records.view(session.connection(), SecretBox(KEY), code)
     assert found.history[-1][1:] == ("newcomer", found.history[-1][2], "the agency has not contacted them")
+
+
+def test_the_email_is_in_the_agencys_language_of_work(nlu: BuiltinNLU, sessions, tmp_path: Path,
+                                                       mailbox: MailBox) -> None:
+    directory = tmp_path / "kb"
+    shutil.copytree(PROJECT_ROOT / "knowledge_base", directory)
+    agencies = directory / "agencies.yml"
+    agencies.write_text(agencies.read_text(encoding="utf-8").replace(
+        "    url: https://harbourview.example.org\n    language: en\n",
+        "    url: https://harbourview.example.org\n    language: fr\n"), encoding="utf-8")
+    kb = load_knowledge_base(directory)[0]
+    code = refer(Person(Dialogue(nlu, kb, sessions, KEY)).with_language("uk"), "uk")
+    worker(sessions, kb, mailbox.url).run_once()
+    body = mailbox.messages[0].get_payload(decode=True).decode()
+    french = translations("fr")
+    assert french.gettext("Reference: {code}").format(code=code) in body
+    assert "ukrainien" in body  # the newcomer's language, named in French
+    assert mailbox.messages[0]["Content-Language"] == "fr"
+
+
+def test_staff_can_send_an_agency_a_test_notification(database_url: str, mailbox: MailBox) -> None:
+    env = {"SETTLEBOT_DATABASE_URL": database_url, "SETTLEBOT_SECRET_KEY": TEST_KEY, "SMTP_URL": mailbox.url}
+    result = settlebot("agencies", "test-notify", "opendoor", env=env)
+    assert result.returncode == 0 and "jobs@opendoor.example.org" in result.stdout
+    assert [m["To"] for m in mailbox.messages] == ["jobs@opendoor.example.org"]
+    down = settlebot("agencies", "test-notify", "opendoor", env={**env, "SMTP_URL": f"smtp://127.0.0.1:{free_port()}"})
+    assert down.returncode == 1 and "retried" in down.stderr
+    unknown = settlebot("agencies", "test-notify", "opendor", env=env)
+    assert unknown.returncode == 1 and "opendoor" in unknown.stderr  # the ids it knows

@@ -107,7 +107,7 @@ class Dialogue:
             turn = _Turn(self, self.knowledge, conversation, inbound)
             replies = turn.run()
             parse = turn.parse
-            conversation.log(inbound=True, text=inbound.text or inbound.choice or "",
+            conversation.log(inbound=True, text=turn.redacted or inbound.text or inbound.choice or "",
                              language=parse.language if parse else None, intent=parse.intent if parse else None)
             for reply in replies:
                 conversation.log(inbound=False, text=reply.text, language=reply.language)
@@ -129,6 +129,7 @@ class _Turn(HandoffSteps):
         self.inbound = inbound
         self.parse: Parse | None = None
         self.keep_choices = False  # an emergency or a wrong number leaves the menu on offer
+        self.redacted: str | None = None  # what the transcript keeps instead of the text, if not the text
         # What waits on the language menu lives for one turn: the turn that answers it, or not.
         self.pending: str | None = self.state.pop("pending", None)
         self.offered_switch: str | None = self.state.pop("offered_switch", None)

@@ -55,6 +55,7 @@ class HandoffSteps:
     state: dict
     conversation: Conversation
     language: str
+    redacted: str | None
 
     def replies(self, language: str | None = None) -> Replies: ...
 
@@ -105,6 +106,7 @@ class HandoffSteps:
 
     def on_handoff_text(self, text: str) -> list[Outbound]:
         handoff = self.state["handoff"]
+        self.redacted = f"[{handoff['step']}]"  # the transcript keeps no name, number or need: the sealed referral does
         if handoff["step"] == "name":
             handoff["name"] = text.strip()[:MAX_NAME] or None
             handoff["step"] = "reach"

@@ -99,8 +99,8 @@ class EmailNotifier:
         # The same on every attempt: a mail system (or a person) can drop a second copy.
         message["Message-ID"] = f"<{delivery.key}@settlebot>"
         message["Idempotency-Key"] = delivery.key
-        message["Content-Language"] = organization.language
         message.set_content(body)
+        message["Content-Language"] = organization.language  # after set_content, which resets Content-*
         self._send(message)
 
     def _send(self, message: EmailMessage) -> None:
