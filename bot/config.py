@@ -70,7 +70,7 @@ class Settings:
         return os.environ.get("SETTLEBOT_DATABASE_URL") or f"sqlite:///{PROJECT_ROOT / 'settlebot.sqlite3'}"
 
     def secret_key(self) -> bytes:
-        """The key of contact pseudonyms (and, later, of encrypted contact details):
+        """The key of contact pseudonyms and of encrypted referral details:
         $SETTLEBOT_SECRET_KEY. A deployment must set it; on the built-in defaults (the local SQLite
         file) a key is made once in settlebot.key beside it, so that a first chat just works."""
         value = os.environ.get("SETTLEBOT_SECRET_KEY", "")
