@@ -12,11 +12,12 @@ import argparse
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from results import percentile, write_block
 
 from bot.config import PROJECT_ROOT, load_settings
 from bot.dialogue import Dialogue, Inbound
@@ -25,8 +26,6 @@ from bot.languages import SUPPORTED
 from bot.nlu.factory import build_engine
 from bot.storage.database import open_database
 
-DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- dialogue:start -->", "<!-- dialogue:end -->"
 KEY = b"settlebot-benchmark-key-32-bytes"  # fixed: independent of SETTLEBOT_SECRET_KEY
 CONTACTS = (1, 100, 10_000)
 GREETINGS = ["hello", "hola", "bonjour", "你好", "안녕하세요", "xin chào", "ਸਤ ਸ੍ਰੀ ਅਕਾਲ", "مرحبا", "سلام", "привіт"]
@@ -40,10 +39,6 @@ MESSAGES = [  # one round: questions that hit knowledge-base entries, menu numbe
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def run(dialogue: Dialogue, contacts: int, rounds: int, seed: int) -> dict[str, float]:
@@ -78,8 +73,8 @@ def run(dialogue: Dialogue, contacts: int, rounds: int, seed: int) -> dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--write", action="store_true", help=f"update {DOC.relative_to(PROJECT_ROOT)}")
-    parser.add_argument("--rounds", type=int, default=120,
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--rounds", type=int, default=250,
                         help=f"passes over the {len(MESSAGES)} messages for each number of contacts (a p99 needs "
                              "thousands)")
     parser.add_argument("--seed", type=int, default=1)
@@ -118,12 +113,7 @@ def main() -> None:
     table = "\n".join(lines) + "\n"
     print(table)
     if args.write:
-        text = DOC.read_text(encoding="utf-8")
-        block = f"{START}\n{table}{END}"
-        text = (text[:text.index(START)] + block + text[text.index(END) + len(END):] if START in text
-                else text.replace("<!-- retrieval:end -->", "<!-- retrieval:end -->\n\n" + block, 1))
-        DOC.write_text(text, encoding="utf-8")
-        say(f"wrote {DOC}")
+        write_block("dialogue", table, after='retrieval')
 
 
 if __name__ == "__main__":

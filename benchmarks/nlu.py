@@ -16,6 +16,8 @@ import sys
 import time
 from dataclasses import replace
 
+from results import percentile, write_block
+
 from bot.config import PROJECT_ROOT, NLUSettings, load_settings
 from bot.nlu.classifier import IntentClassifier, TextFeatures
 from bot.nlu.engine import BuiltinNLU, NLUEngine, Parse
@@ -24,8 +26,6 @@ from bot.nlu.factory import build_builtin
 from bot.nlu.text import is_romanized, normalize
 from bot.nlu.training_data import TrainingData, load_training_data
 
-DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- nlu:start -->", "<!-- nlu:end -->"
 # Start-up and memory are measured in a fresh interpreter: imports count, and nothing else is loaded.
 STARTUP = """
 import json, sys, time
@@ -64,10 +64,6 @@ class PlainClassifier:
         return Parse(text, None, 0.0, intent, probabilities[best])
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
-
-
 def latency_us(parse, texts: list[str], rounds: int) -> tuple[float, float]:
     samples = []
     for _ in range(rounds):
@@ -93,7 +89,7 @@ def language_accuracy(engine: BuiltinNLU, holdout: TrainingData) -> tuple[float,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--write", action="store_true", help=f"update {DOC.relative_to(PROJECT_ROOT)}")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=5, help="latency: passes over the hold-out sample")
     args = parser.parse_args()
@@ -142,14 +138,7 @@ def main() -> None:
     table = render(rows, language_rows, startup, rss, len(data.examples), len(holdout.examples), args)
     print(table)
     if args.write:
-        text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-        block = f"{START}\n{table}\n{END}"
-        if START in text:
-            text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip() + "\n\n" + block + "\n"
-        DOC.write_text(text, encoding="utf-8")
-        say(f"wrote {DOC}")
+        write_block("nlu", table)
 
 
 def render(rows, language_rows, startup, rss, n_train, n_holdout, args) -> str:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import statistics
 import sys
 import time
+
+from results import percentile, write_block
 
 from bot.config import PROJECT_ROOT
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.search import EntrySearch
 
-DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- retrieval:start -->", "<!-- retrieval:end -->"
 QUERIES = [  # (message, language, topic), in several languages and scripts
     ("how do i apply for msp, we just arrived", "en", "healthcare"),
     ("necesito mi SIN para trabajar", "es", "jobs"),
@@ -39,8 +38,7 @@ def latency_ms(search: EntrySearch, rounds: int) -> tuple[float, float]:
             started = time.perf_counter_ns()
             search.best(*query)
             samples.append((time.perf_counter_ns() - started) / 1e6)
-    quantiles = statistics.quantiles(samples, n=100)
-    return quantiles[49], quantiles[98]
+    return percentile(samples, 50), percentile(samples, 99)
 
 
 def main() -> None:
@@ -71,12 +69,7 @@ def main() -> None:
     table = "\n".join(lines) + "\n"
     print(table)
     if args.write:
-        text = DOC.read_text(encoding="utf-8")
-        block = f"{START}\n{table}{END}"
-        text = (text[:text.index(START)] + block + text[text.index(END) + len(END):] if START in text
-                else text.replace("<!-- nlu:end -->", "<!-- nlu:end -->\n\n" + block, 1))
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC}", file=sys.stderr)
+        write_block("retrieval", table, after='nlu')
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -33,8 +34,13 @@ class Match:
     score: float  # 0-100
 
 
-def _has_word(text: str, word: str) -> bool:
-    return re.search(rf"\b{re.escape(word)}\b", text) is not None
+@lru_cache(maxsize=65536)
+def _words(text: str) -> str:
+    """The words of `text`, space-separated with a space at each end: ' sin card '."""
+    return f" {' '.join(_WORD.findall(text))} "
+
+
+_WORD = re.compile(r"\w+")
 
 
 class _Phrases:
@@ -93,6 +99,7 @@ class EntrySearch:
         """Up to `limit` entries of `topic` that match `text` well enough, best first, searching the
         phrases of `languages` (the reader's, the message's) and English."""
         query = normalize(text)
+        words = _words(query)
         # (score, length of the phrase, entry): short phrases ("msp") score 100 inside many messages,
         # so among equal scores the longer phrase, the more specific one, wins.
         candidates = []
@@ -104,10 +111,13 @@ class EntrySearch:
             phrases = [group.phrases[i] for i in indices]
             for phrase, score, k in process.extract(query, phrases, scorer=fuzz.partial_ratio,
                                                     score_cutoff=MIN_SCORE, limit=None):
-                if len(phrase) <= SHORT_PHRASE and phrase.isascii() and not _has_word(query, phrase):
+                if len(phrase) <= SHORT_PHRASE and phrase.isascii() and _words(phrase) not in words:
                     continue  # "sin" is not in "housing": a short word must be a word of the message
                 candidates.append((score, len(phrase), group.entries[indices[k]]))
         best: dict[str, Match] = {}
         for score, _, entry in sorted(candidates, reverse=True):
-            best.setdefault(entry, Match(entry, score))
-        return list(best.values())[:limit]
+            if entry not in best:
+                best[entry] = Match(entry, score)
+                if len(best) == limit:
+                    break
+        return list(best.values())
