@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.dialogue import Dialogue
-from bot.dialogue.i18n import check_catalogs
+from bot.i18n import check_catalogs
 from bot.knowledge.reload import LiveKnowledge
 from bot.referrals.notifiers.email import EmailNotifier
 from bot.referrals.notifiers.webhook import WebhookNotifier

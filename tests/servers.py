@@ -21,8 +21,10 @@ def free_port() -> int:
 class MailBox:
     """What an SMTP server on 127.0.0.1 received."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, delay: float = 0.0):
+        """`delay`: seconds to take over each message, as a slow relay does."""
         self.port = port or free_port()
+        self.delay = delay
         self.messages: list[Message] = []
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 

@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from bot.dialogue.i18n import LOCALES, catalog_name, translations
+from bot.i18n import LOCALES, catalog_name, translations
 from bot.languages import DEFAULT, SUPPORTED
 
 TRANSLATED = [lang for lang in SUPPORTED if lang != DEFAULT]

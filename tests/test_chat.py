@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
-from bot.dialogue.i18n import RLM, language_name, translations
+from bot.i18n import RLM, language_name, translations
 from bot.knowledge.loader import load_knowledge_base
 from bot.storage.database import open_database
 from bot.storage.models import Contact, Feedback, UnansweredQuestion

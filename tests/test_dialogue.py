@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
 from bot.dialogue import Dialogue, Inbound, Outbound
-from bot.dialogue.i18n import LRM, RLM
+from bot.i18n import LRM, RLM
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.reload import LiveKnowledge
 from bot.nlu.engine import BuiltinNLU

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 
 from bot.config import PROJECT_ROOT, Notifications
 from bot.dialogue import Dialogue
-from bot.dialogue.i18n import translations
+from bot.i18n import translations
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.model import KnowledgeBase
 from bot.nlu.engine import BuiltinNLU
@@ -57,11 +57,11 @@ def mailbox():
     box.stop()
 
 
-def worker(sessions, kb: KnowledgeBase, smtp_url: str | None, clock=now) -> OutboxWorker:
+def worker(sessions, kb: KnowledgeBase, smtp_url: str | None, clock=now, policy: Notifications = FAST) -> OutboxWorker:
     notifiers = [EmailNotifier(smtp_url, "settlebot@example.org", lambda: kb, KEY, "https://lip.example.org",
                                datetime.UTC),
                  WebhookNotifier(lambda: kb, KEY, "https://lip.example.org")]
-    return OutboxWorker(sessions, SecretBox(KEY), notifiers, FAST, clock)
+    return OutboxWorker(sessions, SecretBox(KEY), notifiers, policy, clock)
 
 
 ASK = {"en": "I need to talk to a person about housing", "uk": "хочу поговорити з людиною про житло",
@@ -284,3 +284,90 @@ def test_staff_can_send_an_agency_a_test_notification(database_url: str, mailbox
     assert down.returncode == 1 and "retried" in down.stderr
     unknown = settlebot("agencies", "test-notify", "opendor", env=env)
     assert unknown.returncode == 1 and "opendoor" in unknown.stderr  # the ids it knows
+
+
+def test_a_handoff_button_counts_only_at_its_own_step(dialogue: Dialogue, sessions) -> None:
+    person = Person(dialogue).with_language("en")
+    person.says(ASK["en"])
+    person.presses("skip")  # an old "Skip" pressed at the consent question
+    person.presses("reach:chat")
+    with sessions() as session:
+        assert session.scalars(select(Referral)).all() == []
+        assert session.scalars(select(ConsentDecision)).all() == []
+    assert "Nothing was shared" in said(person.presses("consent:no"))  # the consent question still stands
+
+
+def test_a_half_finished_referral_keeps_nothing_in_the_clear(dialogue: Dialogue, database_url: str) -> None:
+    person = Person(dialogue).with_language("en")
+    person.says(ASK["en"])
+    person.presses("consent:yes")
+    person.says("Amira Haddad")
+    person.presses("reach:phone")
+    person.says("778-555-0199")  # and then they stop writing
+    with create(database_url).connect() as connection:
+        for table in ("contacts", "messages"):
+            dump = repr(connection.execute(text(f"SELECT * FROM {table}")).all())
+            assert "Amira" not in dump and "7785550199" not in dump and "555-0199" not in dump, table
+
+
+def test_a_need_that_sounds_like_danger_gets_the_crisis_lines_and_the_referral(dialogue: Dialogue, sessions) -> None:
+    person = Person(dialogue).with_language("en")
+    person.says(ASK["en"])
+    person.presses("consent:yes")
+    person.presses("skip")
+    person.presses("reach:chat")
+    replies = said(person.says("we are sleeping in our car with the kids"))
+    assert replies.index("9-1-1") < replies.index("SB-")  # safety first, and the request still goes
+    with sessions() as session:
+        assert session.scalars(select(Referral.status)).all() == ["sent"]
+
+
+def test_a_slow_mail_server_still_gets_each_referral_once(dialogue: Dialogue, sessions, kb: KnowledgeBase) -> None:
+    """Two workers, a mail server that takes longer than half the lease per message."""
+    mailbox = MailBox(delay=0.6).start()
+    try:
+        codes = {refer(Person(dialogue, sender=f"p{i}").with_language("en")) for i in range(4)}
+        policy = Notifications(lease=datetime.timedelta(seconds=1))
+        workers = [worker(sessions, kb, mailbox.url, policy=policy) for _ in range(2)]
+        threads = [threading.Thread(target=w.run_once) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        mailbox.stop()
+    assert sorted(re.search(r"SB-\w+", m["Subject"]).group() for m in mailbox.messages) == sorted(codes)
+
+
+def test_menu_numbers_follow_the_last_menu_shown(dialogue: Dialogue, sessions) -> None:
+    person = Person(dialogue).with_language("en")
+    code = refer(person)
+    with sessions.begin() as session:
+        records.change_status(session.connection(), code, "harbourview", "declined", "agency:harbourview")
+    replies = person.says("hello")  # the news (with its Yes/No), then the topic menu
+    assert code in replies[0].text and choices(replies)[-4:] == [f"topic:{t}" for t in dialogue.kb.topics]
+    assert choices(person.says("3"))[0] == "entry:sin"  # 3 of the last menu: Jobs
+
+
+def test_a_topic_named_in_the_request_wins_over_an_earlier_one(dialogue: Dialogue) -> None:
+    person = Person(dialogue).with_language("en")
+    person.presses("entry:credential-recognition")  # a jobs answer
+    assert "Harbourview" in said(person.says(ASK["en"]))  # "... about housing": not the jobs agency
+
+
+def test_someone_reached_in_the_chat_is_told_to_contact_the_agency(dialogue: Dialogue, sessions) -> None:
+    person = Person(dialogue).with_language("en")
+    code = refer(person, phone=None)
+    with sessions.begin() as session:
+        records.change_status(session.connection(), code, "harbourview", "accepted", "agency:harbourview")
+    news = said(person.says("hi"))
+    assert "Please contact them and give them this code" in news and "intake@harbourview.example.org" in news
+
+
+def test_an_old_signature_is_refused() -> None:
+    from bot.referrals.signing import signature
+
+    verify = documented_verifier()
+    header = signature("secret", b"{}", timestamp=1_700_000_000)
+    assert verify("secret", b"{}", header, now_seconds=1_700_000_060)
+    assert not verify("secret", b"{}", header, now_seconds=1_700_000_000 + 3600)  # replayed an hour later

@@ -26,11 +26,12 @@ def _rows(runtime: Runtime, args: argparse.Namespace) -> list[dict[str, str]]:
         query = query.where(Referral.organization_id == args.agency)
     if args.status:
         query = query.where(Referral.status == args.status)
-    if args.since:
-        query = query.where(Referral.created_at >= datetime.datetime.combine(args.since, datetime.time(), zone))
+    if args.since:  # days in the city's time zone; stored times are UTC
+        start = datetime.datetime.combine(args.since, datetime.time(), zone)
+        query = query.where(Referral.created_at >= start.astimezone(datetime.UTC))
     if args.until:
         end = datetime.datetime.combine(args.until + datetime.timedelta(days=1), datetime.time(), zone)
-        query = query.where(Referral.created_at < end)
+        query = query.where(Referral.created_at < end.astimezone(datetime.UTC))
     with runtime.sessions() as session:
         found = session.connection().execute(query).all()
     return [{"code": r.code, "created": as_utc(r.created_at).astimezone(zone).strftime("%Y-%m-%d %H:%M"),
@@ -115,12 +116,11 @@ def agencies_test_notify(args: argparse.Namespace, settings: Settings) -> int:
     if not _organization(runtime, args.organization):
         return 1
     organization = runtime.knowledge().organizations[args.organization]
-    kinds = ["email", *(["webhook"] if organization.webhook_url else [])]
+    kinds = records.notification_kinds(organization)
     with runtime.sessions.begin() as session:
-        for kind in kinds:
-            records.enqueue(session.connection(), kind, organization.id, {"event": "test"}, None)
-    worker = runtime.worker()
-    delivered = worker.run_once()
+        keys = [records.enqueue(session.connection(), kind, organization.id, {"event": "test"}, None)
+                for kind in kinds]
+    delivered = runtime.worker().run_once(keys=keys)
     target = " and ".join([organization.email, *([organization.webhook_url] if organization.webhook_url else [])])
     if delivered == len(kinds):
         print(f"Sent a test notification to {target}.")

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DEFAULT_TIMEZONE, Notifications
 from bot.dialogue.handoff import HANDOFF_CHOICES, TYPED_STEPS, HandoffSteps
-from bot.dialogue.i18n import languages_named
 from bot.dialogue.messages import Inbound, Outbound
 from bot.dialogue.replies import (
     ENTRY,
@@ -31,6 +30,7 @@ from bot.dialogue.replies import (
     TOPIC,
     Replies,
 )
+from bot.i18n import languages_named
 from bot.knowledge.model import Entry, KnowledgeBase
 from bot.knowledge.search import EntrySearch
 from bot.languages import DEFAULT, SUPPORTED
@@ -106,14 +106,15 @@ class Dialogue:
         with self.conversations.open(contact, inbound.channel) as conversation:
             turn = _Turn(self, self.knowledge, conversation, inbound)
             replies = turn.run()
-            parse = turn.parse
+            parse = None if turn.redacted else turn.parse  # a typed name's "intent" says nothing
             conversation.log(inbound=True, text=turn.redacted or inbound.text or inbound.choice or "",
                              language=parse.language if parse else None, intent=parse.intent if parse else None)
             for reply in replies:
                 conversation.log(inbound=False, text=reply.text, language=reply.language)
-            offered = [c.id for reply in replies for c in reply.choices]
-            if offered or not turn.keep_choices:
-                conversation.state["choices"] = offered
+            # Each menu is numbered from 1 where it is shown: a typed number means the last one.
+            menus = [reply.choices for reply in replies if reply.choices]
+            if menus or not turn.keep_choices:
+                conversation.state["choices"] = [c.id for c in menus[-1]] if menus else []
         return replies
 
 
@@ -130,6 +131,7 @@ class _Turn(HandoffSteps):
         self.parse: Parse | None = None
         self.keep_choices = False  # an emergency or a wrong number leaves the menu on offer
         self.redacted: str | None = None  # what the transcript keeps instead of the text, if not the text
+        self.emergency_shown = False
         # What waits on the language menu lives for one turn: the turn that answers it, or not.
         self.pending: str | None = self.state.pop("pending", None)
         self.offered_switch: str | None = self.state.pop("offered_switch", None)
@@ -143,7 +145,10 @@ class _Turn(HandoffSteps):
         return Replies(language or self.language, self.kb)
 
     def run(self) -> list[Outbound]:
-        return [*self.notices(), *self.respond()]
+        """News about the person's referrals first, unless this message is an emergency."""
+        replies = self.respond()
+        news = self.notices()
+        return [*replies, *news] if self.emergency_shown else [*news, *replies]
 
     def respond(self) -> list[Outbound]:
         text = self.inbound.text.strip()
@@ -154,8 +159,13 @@ class _Turn(HandoffSteps):
             # Before anything else, commands and menus included. A name or a phone number is judged
             # by the listed crisis phrases alone: the danger model knows no names.
             typing_details = step in ("name", "phone")
+            if step in TYPED_STEPS:
+                self.redacted = f"[{step}]"
             if self.parse.intent == EMERGENCY and (not typing_details or self.parse.confidence >= LISTED_PHRASE):
-                return self.emergency(offered)
+                crisis = self.emergency(offered)
+                if step == "need":  # "we sleep in our car": the crisis lines, and the referral goes too
+                    return [*crisis, *self.on_handoff_text(text)]
+                return crisis
         # A button pressed on an older message still counts; a typed number means the latest menu.
         choice = self.inbound.choice or self.typed_choice(text, offered)
         if isinstance(choice, _OutOfRange) and step not in TYPED_STEPS:
@@ -189,7 +199,9 @@ class _Turn(HandoffSteps):
         reply now hides ("Was this helpful?")."""
         self.keep_waiting()
         self.keep_choices = True
-        self.state["choices"] = [c for c in offered if c.startswith((LANGUAGE, TOPIC, ENTRY)) or c == MENU]
+        self.emergency_shown = True
+        self.state["choices"] = [c for c in offered
+                                 if c.startswith((LANGUAGE, TOPIC, ENTRY)) or c == MENU or c in HANDOFF_CHOICES]
         language = self.conversation.language or self.guess() or self.state.get("guess")
         return [self.replies(language).emergency(self.kb.emergency)]
 
@@ -234,7 +246,7 @@ class _Turn(HandoffSteps):
         if choice.startswith((ENTRY, HELPFUL, NOT_HELPFUL)):
             return choice.rpartition(":")[2] in self.kb.entries
         if choice in HANDOFF_CHOICES:
-            return "handoff" in self.state
+            return self.handoff_choice_fits(choice)
         return choice.startswith((REACHED, NOT_REACHED)) or choice in (PERSON, NO_PERSON, TALK, MENU)
 
     def other_language(self, text: str) -> bool:

@@ -7,6 +7,7 @@ follow-up question, shown at the person's next message on channels that cannot p
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from bot.dialogue.messages import Inbound, Outbound
@@ -21,7 +22,9 @@ from bot.storage.conversations import Conversation
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
 
-HANDOFF_CHOICES = (CONSENT, NO_CONSENT, SKIP, BY_CHAT, BY_PHONE)
+# Each hand-off button and the step it answers.
+STEP_OF_CHOICE = {CONSENT: "consent", NO_CONSENT: "consent", SKIP: "name", BY_CHAT: "reach", BY_PHONE: "reach"}
+HANDOFF_CHOICES = tuple(STEP_OF_CHOICE)
 # Steps where what the person types is the answer (a name, a number, their need), not a question.
 TYPED_STEPS = ("name", "phone", "need")
 MAX_NAME, MAX_NEED = 80, 500
@@ -33,9 +36,9 @@ def phone_number(text: str) -> str | None:
     """A phone number as +<country><number>; a ten-digit number is North American. None if it is not one."""
     raw = re.sub(r"[\s\-().]", "", text)
     plus, digits = raw.startswith("+"), raw.lstrip("+")
-    if not digits.isdigit():
+    if not digits.isdecimal():  # decimal digits of any script ("٦٠٤"), not "³"
         return None
-    digits = "".join(str(int(d)) for d in digits)  # any script's digits, as ASCII
+    digits = "".join(str(unicodedata.decimal(d)) for d in digits)
     if plus and 8 <= len(digits) <= 15:
         return "+" + digits
     if len(digits) == 10:
@@ -60,10 +63,13 @@ class HandoffSteps:
     def replies(self, language: str | None = None) -> Replies: ...
 
     def start_handoff(self) -> list[Outbound]:
-        if self.parse and "topic" not in self.state:  # "I need someone to help with housing"
-            self.state["topic"] = self.topic_named(self.parse)
-        declined = self.state.get("declined_by", [])
-        matches = [m for m in match_services(self.kb, self.state.get("topic"), self.language, self.dialogue.timezone,
+        named = self.topic_named(self.parse) if self.parse and self.parse.text else None
+        if named and named != self.state.get("topic"):  # "... about housing" after a jobs answer
+            self.state["topic"] = named
+            self.state.pop("entry", None)
+        topic = self.state.get("topic")
+        declined = self.state.get("declined_by", {}).get(topic or "", [])
+        matches = [m for m in match_services(self.kb, topic, self.language, self.dialogue.timezone,
                                              entry=self.state.get("entry"))
                    if m.service.organization_id not in declined]
         match = matches[0] if matches else None
@@ -85,6 +91,11 @@ class HandoffSteps:
                 return topic
         return next((i for i, p in parse.ranking if i in self.kb.topics and p >= TOPIC_HINT), None)
 
+    def handoff_choice_fits(self, choice: str) -> bool:
+        """A hand-off button counts only at its own step: an old "Skip" or "Here in this chat"
+        pressed at the consent question must not skip the consent."""
+        return STEP_OF_CHOICE[choice] == self.state.get("handoff", {}).get("step")
+
     def on_handoff_choice(self, choice: str) -> list[Outbound]:
         handoff = self.state["handoff"]
         if choice == NO_CONSENT:
@@ -100,34 +111,41 @@ class HandoffSteps:
         if choice == BY_PHONE:
             handoff["step"] = "phone"
             return [self.replies().ask_phone()]
-        handoff["phone"] = None  # BY_CHAT
-        handoff["step"] = "need"
+        handoff["step"] = "need"  # BY_CHAT
         return [self.replies().ask_need()]
 
     def on_handoff_text(self, text: str) -> list[Outbound]:
+        """A name, a phone number or the need, typed. The transcript keeps only the step's name,
+        and the draft keeps what was typed sealed, as the referral will."""
         handoff = self.state["handoff"]
-        self.redacted = f"[{handoff['step']}]"  # the transcript keeps no name, number or need: the sealed referral does
+        self.redacted = f"[{handoff['step']}]"
+        draft = self.dialogue.box.open(handoff["draft"]) if "draft" in handoff else {}
         if handoff["step"] == "name":
-            handoff["name"] = text.strip()[:MAX_NAME] or None
+            draft["name"] = text.strip()[:MAX_NAME] or None
             handoff["step"] = "reach"
-            return [self.replies().ask_reach()]
-        if handoff["step"] == "phone":
+            reply = self.replies().ask_reach()
+        elif handoff["step"] == "phone":
             number = phone_number(text)
             if number is None:
                 return [self.replies().ask_phone(again=True)]
-            handoff["phone"] = number
+            draft["phone"] = number
             handoff["step"] = "need"
-            return [self.replies().ask_need()]
-        return [self.refer(text.strip()[:MAX_NEED])]
+            reply = self.replies().ask_need()
+        else:
+            return [self.refer(draft, text.strip()[:MAX_NEED])]
+        handoff["draft"] = self.dialogue.box.seal(draft)
+        return [reply]
 
-    def refer(self, need: str) -> Outbound:
+    def refer(self, draft: dict, need: str) -> Outbound:
         handoff = self.state.pop("handoff")
-        organization = self.kb.organizations[handoff["organization"]]
+        organization = self.kb.organizations.get(handoff["organization"])
+        if organization is None:  # staff removed it from agencies.yml meanwhile: nothing was sent
+            return self.replies().no_agency()
         code = records.create_referral(self.conversation.connection, self.dialogue.box, records.Request(
             contact_id=self.conversation.contact_id, channel=self.inbound.channel, language=self.language,
             topic=self.state.get("topic"), organization=organization,
-            service=self.kb.services.get(handoff["service"] or ""), name=handoff.get("name"),
-            phone=handoff.get("phone"), need=need, consent_text=handoff["consent"]), self.dialogue.follow_up)
+            service=self.kb.services.get(handoff["service"] or ""), name=draft.get("name"),
+            phone=draft.get("phone"), need=need, consent_text=handoff["consent"]), self.dialogue.follow_up)
         return self.replies().referred(organization, code)
 
     def on_reached(self, choice: str) -> list[Outbound]:
@@ -145,9 +163,11 @@ class HandoffSteps:
                 continue
             event, code = notice["event"], notice["code"]
             if event == "referral.accepted":
-                shown.append(self.replies().accepted(organization, code))
+                shown.append(self.replies().accepted(organization, code, by_phone=notice.get("reach") == "phone"))
             elif event == "referral.declined":
-                self.state["declined_by"] = [*self.state.get("declined_by", []), organization.id]
+                declined = self.state.setdefault("declined_by", {})  # by topic: not offered again for it
+                topic = self.state.get("topic") or ""
+                declined[topic] = [*declined.get(topic, []), organization.id]
                 shown.append(self.replies().declined(organization, code))
             elif event == "referral.follow_up":
                 shown.append(self.replies().ask_reached(organization, code))

@@ -8,11 +8,11 @@ from __future__ import annotations
 from babel.dates import format_time, get_day_names
 from babel.lists import format_list
 
-from bot.dialogue.i18n import Sentences, babel_locale, language_name, long_date, paragraphs
 from bot.dialogue.messages import Choice, Outbound
-from bot.knowledge.model import EmergencyContact, Entry, EntryText, KnowledgeBase, Organization, Service
+from bot.i18n import Sentences, babel_locale, language_name, long_date, paragraphs
+from bot.knowledge.model import DAYS, EmergencyContact, Entry, EntryText, KnowledgeBase, Organization, Service
 from bot.languages import DEFAULT, SUPPORTED
-from bot.referrals.matching import DAYS, INTERPRETED, SPOKEN, ServiceMatch
+from bot.referrals.matching import INTERPRETED, SPOKEN, ServiceMatch
 
 # Choice ids: stable, short (Telegram allows 64 bytes of callback data), never translated.
 HELPFUL, NOT_HELPFUL = "helpful:yes:", "helpful:no:"  # + the entry rated
@@ -203,9 +203,12 @@ class Replies(Sentences):
                         self._("Your reference code is {code}.", code=code),
                         self._("I will tell you here when they answer."), choices=self.choices([MENU]))
 
-    def accepted(self, organization: Organization, code: str) -> Outbound:
-        return self.say(self._("Good news: {agency} accepted your request {code}. They will contact you.",
-                               agency=organization.name, code=code),
+    def accepted(self, organization: Organization, code: str, by_phone: bool) -> Outbound:
+        news = (self._("Good news: {agency} accepted your request {code}. They will contact you.",
+                       agency=organization.name, code=code) if by_phone else
+                self._("Good news: {agency} accepted your request {code}. Please contact them and give them this "
+                       "code.", agency=organization.name, code=code))
+        return self.say(news,
                         self._("Email: {email}", email=organization.email),
                         self._("Website: {url}", url=organization.url))
 

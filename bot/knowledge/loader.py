@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from bot import yamlfile
 from bot.knowledge.model import (
+    DAYS,
     EmergencyContact,
     Entry,
     EntryText,
@@ -27,7 +28,7 @@ from bot.yamlfile import Mapping
 SMS_LIMIT = 300
 REVIEW_EVERY = datetime.timedelta(days=365)
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
 _ENTRY_FIELDS = ("title", "answer", "sms", "phrases")
 
 
@@ -224,7 +225,7 @@ def _agencies(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
 def _schedules(check: _Check, service: Mapping, what: str) -> tuple[Schedule, ...] | None:
     result = []
     for schedule in check.items(service, "schedules", "schedule"):
-        days = check.codes(schedule, "byday", _DAYS, what)
+        days = check.codes(schedule, "byday", DAYS, what)
         times = [_time(schedule.get(k)) for k in ("opens_at", "closes_at")]
         if None in times or times[0] >= times[1]:
             check.fail(schedule.line, f"{what}: opening hours must be opens_at before closes_at, as \"HH:MM\"",

@@ -24,6 +24,9 @@ class Entry:
     text: dict[str, EntryText]  # language -> text
 
 
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # RFC 5545 BYDAY, Monday first like date.weekday()
+
+
 @dataclass(frozen=True)
 class Schedule:
     days: tuple[str, ...]  # RFC 5545 BYDAY codes, as in HSDS: MO TU WE TH FR SA SU

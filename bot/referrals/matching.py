@@ -8,9 +8,8 @@ import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.knowledge.model import KnowledgeBase, Service
+from bot.knowledge.model import DAYS, KnowledgeBase, Service
 
-DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # RFC 5545 BYDAY, Monday first like date.weekday()
 SPOKEN, INTERPRETED, NOT_SPOKEN = 2, 1, 0
 
 

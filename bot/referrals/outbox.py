@@ -26,7 +26,8 @@ from bot.storage.models import OutboxMessage, Referral, now
 from bot.storage.secrets import SecretBox
 
 log = logging.getLogger("settlebot.outbox")
-CLAIM_AT_ONCE = 20
+AT_MOST_PER_RUN = 50
+SET_ASIDE = object()  # what _claim returns for a notification it could not read
 
 
 class DeliveryError(Exception):
@@ -41,8 +42,7 @@ class Delivery:
     recipient: str  # organization id, or contact id for push
     payload: dict
     referral: ReferralView | None
-    attempt: int
-
+    attempt: int  # this claim's number: also its token
 
 class Notifier(Protocol):
     kind: str
@@ -60,12 +60,17 @@ class OutboxWorker:
         self._policy = policy
         self._now = clock
 
-    def run_once(self) -> int:
-        """Ask due follow-ups, then deliver what is due; how many notifications were delivered."""
+    def run_once(self, keys: list[str] | None = None) -> int:
+        """Ask due follow-ups, then deliver what is due (only `keys`, if given), one notification
+        at a time so that each is held only while it is being sent; how many were delivered."""
         self.schedule_follow_ups()
         delivered = 0
-        for message in self._claim():
-            delivered += self._deliver(message)
+        for _ in range(AT_MOST_PER_RUN):
+            delivery = self._claim(keys)
+            if delivery is None:
+                break
+            if isinstance(delivery, Delivery):
+                delivered += self._deliver(delivery)
         return delivered
 
     def run(self, stop: threading.Event, idle: float = 1.0) -> None:
@@ -101,31 +106,41 @@ class OutboxWorker:
                         row.id)
                 connection.execute(update(Referral).where(Referral.id == row.id).values(followed_up_at=at))
 
-    def _claim(self) -> list[Delivery]:
+    def _claim(self, keys: list[str] | None) -> Delivery | object | None:
+        """Take one due notification under a lease, or None. A row that cannot be read (details
+        sealed under another key) is set aside with its error, not left to block the rest."""
         at = self._now()
         with self._sessions.begin() as session:
             connection = session.connection()
-            rows = connection.execute(
-                select(OutboxMessage).where(
-                    OutboxMessage.delivered_at.is_(None), OutboxMessage.kind.in_(self._notifiers),
-                    OutboxMessage.next_attempt_at <= at,
-                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= at))
-                .order_by(OutboxMessage.id).limit(CLAIM_AT_ONCE).with_for_update(skip_locked=True)).all()
-            if rows:
-                connection.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
-                                   .values(locked_until=at + self._policy.lease,
-                                           attempts=OutboxMessage.attempts + 1))
-            return [self._delivery(connection, row) for row in rows]
+            query = select(OutboxMessage).where(
+                OutboxMessage.delivered_at.is_(None), OutboxMessage.kind.in_(self._notifiers),
+                OutboxMessage.next_attempt_at <= at,
+                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= at))
+            if keys is not None:
+                query = query.where(OutboxMessage.key.in_(keys))
+            row = connection.execute(query.order_by(OutboxMessage.id).limit(1)
+                                     .with_for_update(skip_locked=True)).first()
+            if row is None:
+                return None
+            attempt = row.attempts + 1
+            connection.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                               .values(locked_until=at + self._policy.lease, attempts=attempt))
+            try:
+                referral = self._referral(connection, row.referral_id)
+            except ValueError as error:
+                connection.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                    locked_until=None, last_error=str(error), next_attempt_at=at + self._policy.retry_most))
+                log.error("%s to %s cannot be read: %s", row.kind, row.recipient, error)
+                return SET_ASIDE
+            return Delivery(row.id, row.key, row.kind, row.recipient, dict(row.payload), referral, attempt)
 
-    def _delivery(self, connection: Connection, row) -> Delivery:
-        referral = None
-        if row.referral_id is not None:
-            code = connection.execute(select(Referral.code).where(Referral.id == row.referral_id)).scalar_one()
-            referral = view(connection, self._box, code)
-        return Delivery(row.id, row.key, row.kind, row.recipient, dict(row.payload), referral, row.attempts + 1)
+    def _referral(self, connection: Connection, referral_id: int | None) -> ReferralView | None:
+        if referral_id is None:
+            return None
+        code = connection.execute(select(Referral.code).where(Referral.id == referral_id)).scalar_one()
+        return view(connection, self._box, code)
 
     def _deliver(self, delivery: Delivery) -> int:
-        row_id = delivery.outbox_id
         try:
             self._notifiers[delivery.kind].deliver(delivery)
         except Exception as error:  # any failure: the notification waits for its next attempt
@@ -133,13 +148,15 @@ class OutboxWorker:
             wait *= random.uniform(0.8, 1.2)  # workers that failed together do not retry together
             log.warning("%s to %s failed (attempt %d): %s; next try in %.0f s", delivery.kind, delivery.recipient,
                         delivery.attempt, error, wait.total_seconds())
-            self._finish(row_id, next_attempt_at=self._now() + wait, locked_until=None, last_error=str(error)[:500])
+            self._finish(delivery, next_attempt_at=self._now() + wait, locked_until=None, last_error=str(error)[:500])
             return 0
-        self._finish(row_id, delivered_at=self._now(), locked_until=None, last_error=None)
+        self._finish(delivery, delivered_at=self._now(), locked_until=None, last_error=None)
         return 1
 
-    def _finish(self, row_id: int, **values: object) -> None:
+    def _finish(self, delivery: Delivery, **values: object) -> None:
         with self._sessions.begin() as session:
-            # Only while this worker's lease holds: after it ran out, another worker owns the row.
-            session.connection().execute(update(OutboxMessage).where(
-                and_(OutboxMessage.id == row_id, OutboxMessage.delivered_at.is_(None))).values(**values))
+            # Only if no other worker has claimed it since (after this one's lease ran out): the
+            # attempt count is the claim's token.
+            session.connection().execute(update(OutboxMessage).where(and_(
+                OutboxMessage.id == delivery.outbox_id, OutboxMessage.attempts == delivery.attempt,
+                OutboxMessage.delivered_at.is_(None))).values(**values))

@@ -23,6 +23,14 @@ class ReferralError(Exception):
     pass
 
 
+class UnknownReferral(ReferralError):
+    """No such referral, or another agency's: the same answer for both, so codes cannot be probed."""
+
+
+class StepNotAllowed(ReferralError):
+    """The referral's status does not allow this step (accepting a closed referral)."""
+
+
 @dataclass(frozen=True)
 class Request:
     """What the newcomer agreed to share, and with whom."""
@@ -88,23 +96,31 @@ def create_referral(connection: Connection, box: SecretBox, request: Request, fo
     referral_id = connection.execute(insert(Referral).values(
         code=code, contact_id=request.contact_id, channel=request.channel, language=request.language,
         topic=request.topic, organization_id=request.organization.id,
-        service_id=request.service.id if request.service else None, details=details,
+        service_id=request.service.id if request.service else None, reach="phone" if request.phone else "chat",
+        details=details,
         consent_text=request.consent_text, consented_at=at, status=SENT, follow_up_due=at + follow_up,
         created_at=at, updated_at=at).returning(Referral.id)).scalar_one()
     record_consent(connection, request.contact_id, request.service.id if request.service else None, True,
                    request.consent_text)
     connection.execute(insert(ReferralEvent).values(referral_id=referral_id, status=SENT, actor="newcomer",
                                                     note=None, created_at=at))
-    kinds = ["email", *(["webhook"] if request.organization.webhook_url else [])]
-    for kind in kinds:
+    for kind in notification_kinds(request.organization):
         enqueue(connection, kind, request.organization.id, {"event": "referral.created"}, referral_id)
     return code
 
 
-def enqueue(connection: Connection, kind: str, recipient: str, payload: dict, referral_id: int | None) -> None:
+def notification_kinds(organization: Organization) -> list[str]:
+    """How an agency hears of a referral: always by email, and by webhook if it has one."""
+    return ["email", *(["webhook"] if organization.webhook_url else [])]
+
+
+def enqueue(connection: Connection, kind: str, recipient: str, payload: dict, referral_id: int | None) -> str:
+    """Queue a notification; returns its idempotency key."""
+    key = uuid.uuid4().hex
     connection.execute(insert(OutboxMessage).values(
-        key=uuid.uuid4().hex, kind=kind, recipient=recipient, referral_id=referral_id, payload=payload,
+        key=key, kind=kind, recipient=recipient, referral_id=referral_id, payload=payload,
         attempts=0, next_attempt_at=now(), created_at=now()))
+    return key
 
 
 def change_status(connection: Connection, code: str, organization_id: str | None, status: str, actor: str,
@@ -112,19 +128,21 @@ def change_status(connection: Connection, code: str, organization_id: str | None
     """Move the referral `code` (of `organization_id`, when an agency acts) to `status`; tell the
     newcomer when it matters to them. Returns the new status; raises ReferralError (unknown code,
     another agency's referral, or a step that is not allowed)."""
-    query = select(Referral.id, Referral.status, Referral.contact_id, Referral.channel, Referral.organization_id)
+    query = select(Referral.id, Referral.status, Referral.contact_id, Referral.channel, Referral.organization_id,
+                   Referral.reach)
     row = connection.execute(query.where(Referral.code == code).with_for_update()).first()
     if row is None or (organization_id is not None and row.organization_id != organization_id):
-        raise ReferralError(f"no referral {code}")
+        raise UnknownReferral(f"no referral {code}")
     if status not in NEXT[row.status]:
-        raise ReferralError(f"referral {code} is {row.status}; it cannot become {status}")
+        raise StepNotAllowed(f"referral {code} is {row.status}; it cannot become {status}")
     at = now()
     connection.execute(update(Referral).where(Referral.id == row.id).values(status=status, updated_at=at))
     connection.execute(insert(ReferralEvent).values(referral_id=row.id, status=status, actor=actor, note=note,
                                                     created_at=at))
     if status in TOLD:
         enqueue(connection, f"push:{row.channel}", row.contact_id,
-                {"event": f"referral.{status}", "code": code, "organization": row.organization_id}, row.id)
+                {"event": f"referral.{status}", "code": code, "organization": row.organization_id,
+                 "reach": row.reach}, row.id)
     return status
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.storage.models import Contact, Message, UnansweredQuestion, now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# What a conversation keeps only while it goes on (dialogue state keys).
+ABANDONED = {"pending", "handoff"}
 
 
 def alembic_config(url: str) -> Config:
@@ -52,8 +54,9 @@ def open_database(url: str) -> sessionmaker[Session]:
 
 
 def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int:
-    """Blank the text of messages and unanswered questions older than `retention`, and forget a
-    question left waiting in the state of a contact not seen since; how many texts."""
+    """Blank the text of messages and unanswered questions older than `retention`, and forget what
+    a contact not seen since left half-done (a question waiting on the language menu, a referral
+    not finished); how many texts."""
     cutoff = now() - retention
     with sessions.begin() as session:
         purged = 0
@@ -62,7 +65,7 @@ def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int
                                      .values(text=None))
             purged += result.rowcount
         for contact in session.scalars(select(Contact).where(Contact.last_seen_at < cutoff)):
-            if "pending" in (contact.state or {}):
-                contact.state = {k: v for k, v in contact.state.items() if k != "pending"}
+            if ABANDONED & set(contact.state or {}):
+                contact.state = {k: v for k, v in contact.state.items() if k not in ABANDONED}
                 purged += 1
     return purged

@@ -80,8 +80,9 @@ class Referral(Base):
     channel: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(16))
     topic: Mapped[str | None] = mapped_column(String(64))
-    organization_id: Mapped[str | None] = mapped_column(String(64), index=True)  # None: the LIP's general inbox
-    service_id: Mapped[str | None] = mapped_column(String(128))
+    organization_id: Mapped[str] = mapped_column(String(64), index=True)  # the agency, or the LIP's desk
+    service_id: Mapped[str | None] = mapped_column(String(128))  # None: the LIP's desk (general_inbox)
+    reach: Mapped[str] = mapped_column(String(8))  # "phone" or "chat": how the newcomer wants to be reached
     details: Mapped[str] = mapped_column(Text)  # encrypted (storage/secrets.py): name, phone, the need
     consent_text: Mapped[str] = mapped_column(Text)  # exactly what the newcomer agreed to
     consented_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
@@ -128,7 +129,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)  # idempotency key, sent with it
     kind: Mapped[str] = mapped_column(String(32), index=True)  # "email", "webhook", "push:<channel>"
-    recipient: Mapped[str] = mapped_column(String(128))  # an organization id, or a contact id for push
+    recipient: Mapped[str] = mapped_column(String(128), index=True)  # an organization id, or a contact id
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

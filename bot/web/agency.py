@@ -14,17 +14,20 @@ import hmac
 from html import escape
 
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.referrals import records, tokens
 from bot.referrals.notifiers.email import AgencyEmail
-from bot.referrals.records import ReferralError
+from bot.referrals.records import StepNotAllowed, UnknownReferral
 from bot.referrals.signing import agency_link, link_key
 from bot.referrals.status import ACTIONS, NEXT
 from bot.runtime import Runtime
 from bot.storage.models import Referral
+
+MAX_NOTE = 1000
 
 
 def agency_routes(runtime: Runtime) -> list[Route]:
@@ -50,7 +53,9 @@ def agency_routes(runtime: Runtime) -> list[Route]:
             query = query.where(Referral.status == status)
         if since := request.query_params.get("since"):
             try:
-                query = query.where(Referral.created_at >= datetime.datetime.fromisoformat(since))
+                start = datetime.datetime.combine(datetime.date.fromisoformat(since), datetime.time(),
+                                                  runtime.settings.timezone)
+                query = query.where(Referral.created_at >= start.astimezone(datetime.UTC))
             except ValueError:
                 return JSONResponse({"error": "since must be a date, e.g. 2026-11-01"}, 400)
         with runtime.sessions() as session:
@@ -74,18 +79,26 @@ def agency_routes(runtime: Runtime) -> list[Route]:
         try:
             with runtime.sessions.begin() as session:
                 status = records.change_status(session.connection(), code, org, ACTIONS[action], f"agency:{org}", note)
-        except ReferralError as error:
-            unknown = str(error).startswith("no referral")
-            return JSONResponse({"error": str(error)}, 404 if unknown else 409)
+        except UnknownReferral as error:
+            return JSONResponse({"error": str(error)}, 404)
+        except StepNotAllowed as error:
+            return JSONResponse({"error": str(error)}, 409)
         return JSONResponse({"code": code, "status": status})
 
     async def referral_action(request: Request) -> Response:
-        org = organization(request)
+        org = await run_in_threadpool(organization, request)
         if org is None:
             return unauthorized()
-        body = await request.json() if request.headers.get("content-type", "").startswith("application/json") else {}
-        note = body.get("note") if isinstance(body, dict) else None
-        return act(org, request.path_params["code"], request.path_params["action"], note)
+        note = None
+        if await request.body():
+            try:
+                body = await request.json()
+            except ValueError:
+                return JSONResponse({"error": 'the body must be JSON: {"note": "..."}'}, 400)
+            note = body.get("note") if isinstance(body, dict) else None
+            if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+                return JSONResponse({"error": f"note must be text of at most {MAX_NOTE} characters"}, 400)
+        return await run_in_threadpool(act, org, request.path_params["code"], request.path_params["action"], note)
 
     def linked(request: Request) -> tuple[str, records.ReferralView] | None:
         """The referral a link's key opens, with its organization: the key is the authorisation."""

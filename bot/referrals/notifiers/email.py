@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime
 import smtplib
+import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import unquote, urlparse
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as local_datetime
 
-from bot.dialogue.i18n import Sentences, babel_locale
+from bot.i18n import Sentences, babel_locale
 from bot.knowledge.model import KnowledgeBase, Organization
 from bot.referrals.outbox import Delivery, DeliveryError
 from bot.referrals.records import ReferralView
@@ -36,7 +38,7 @@ class AgencyEmail(Sentences):
         names = self.kb.topics.get(topic or "", {})
         return names.get(self.language) or names.get("en") or self._("not given")
 
-    def referral(self, referral: ReferralView, link: str, timezone) -> tuple[str, str]:
+    def referral(self, referral: ReferralView, link: str, timezone: ZoneInfo) -> tuple[str, str]:
         service = self.kb.services.get(referral.service_id or "")
         when = local_datetime(referral.created_at, "medium", tzinfo=timezone, locale=babel_locale(self.language))
         subject = self._("New referral {code}: {topic}, in {language}", code=referral.code,
@@ -70,7 +72,7 @@ class EmailNotifier:
     kind = "email"
 
     def __init__(self, smtp_url: str | None, sender: str, knowledge: Callable[[], KnowledgeBase],
-                 secret_key: bytes, public_url: str, timezone):
+                 secret_key: bytes, public_url: str, timezone: ZoneInfo):
         self._smtp_url = smtp_url
         self._sender = sender
         self._knowledge = knowledge
@@ -107,11 +109,19 @@ class EmailNotifier:
         url = urlparse(self._smtp_url)
         if url.scheme not in ("smtp", "smtps") or not url.hostname:
             raise DeliveryError(f"SMTP_URL {self._smtp_url!r} is not smtp://host:port or smtps://host:port")
-        client = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+        secure = url.scheme == "smtps"
+        client = smtplib.SMTP_SSL if secure else smtplib.SMTP
         try:
-            with client(url.hostname, url.port or (465 if url.scheme == "smtps" else 25),
-                        timeout=TIMEOUT_SECONDS) as smtp:
+            with client(url.hostname, url.port or (465 if secure else 25), timeout=TIMEOUT_SECONDS) as smtp:
+                smtp.ehlo()
+                if not secure and smtp.has_extn("starttls"):  # referrals carry names and numbers: encrypt
+                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.ehlo()
+                    secure = True
                 if url.username:
+                    if not secure:
+                        raise DeliveryError(f"{url.hostname}:{url.port} offers no TLS, and a password is not sent "
+                                            "in the clear: use smtps:// or a server with STARTTLS")
                     smtp.login(unquote(url.username), unquote(url.password or ""))
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:

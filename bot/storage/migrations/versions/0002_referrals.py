@@ -47,8 +47,9 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('topic', sa.String(length=64), nullable=True),
-    sa.Column('organization_id', sa.String(length=64), nullable=True),
+    sa.Column('organization_id', sa.String(length=64), nullable=False),
     sa.Column('service_id', sa.String(length=128), nullable=True),
+    sa.Column('reach', sa.String(length=8), nullable=False),
     sa.Column('details', sa.Text(), nullable=False),
     sa.Column('consent_text', sa.Text(), nullable=False),
     sa.Column('consented_at', sa.DateTime(timezone=True), nullable=False),
@@ -89,6 +90,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_delivered_at'), ['delivered_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_recipient'), ['recipient'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_referral_id'), ['referral_id'], unique=False)
 
     op.create_table('referral_events',
@@ -113,6 +115,7 @@ def downgrade() -> None:
     op.drop_table('referral_events')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_referral_id'))
+        batch_op.drop_index(batch_op.f('ix_outbox_recipient'))
         batch_op.drop_index(batch_op.f('ix_outbox_next_attempt_at'))
         batch_op.drop_index(batch_op.f('ix_outbox_kind'))
         batch_op.drop_index(batch_op.f('ix_outbox_delivered_at'))

@@ -17,7 +17,7 @@ from babel.dates import format_date
 from bot.config import ConfigError
 from bot.languages import DEFAULT, SUPPORTED
 
-LOCALES = Path(__file__).resolve().parent.parent.parent / "locales"
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 
 LRM, RLM = "\u200e", "\u200f"
