@@ -4,6 +4,7 @@ dialogue and the outbox worker. Every long-running command starts the same way."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,7 +26,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     secret_key: bytes
 
-    @property
+    @cached_property
     def box(self) -> SecretBox:
         return SecretBox(self.secret_key)
 

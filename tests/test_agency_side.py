@@ -110,6 +110,15 @@ def test_a_referral_from_chat_to_agency_and_back(database_url: str, mailbox: Mai
         assert httpx.get(serve.url + link[:-4] + "0000").status_code == 403  # a guessed key opens nothing
         accepted = httpx.post(serve.url + link.replace("?", "/accept?"), follow_redirects=False)
         assert accepted.status_code == 303
+        # Mistakes get a reason, not a crash; a revoked token opens nothing.
+        again = httpx.post(f"{serve.url}/agency/referrals/{codes['pa']}/accept", headers=maple)
+        assert again.status_code == 409 and "declined" in again.json()["error"]
+        bad = httpx.post(f"{serve.url}/agency/referrals/{codes['pa']}/close", headers=maple, content=b"{oops")
+        assert bad.status_code == 400 and "JSON" in bad.json()["error"]
+        assert httpx.post(f"{serve.url}/agency/referrals/{codes['pa']}/close", headers=maple,
+                          json={"note": {"nested": 1}}).status_code == 400
+        settlebot("agencies", "token", "maplebridge", "--revoke", env=env)
+        assert httpx.get(f"{serve.url}/agency/referrals", headers=maple).status_code == 401
     finally:
         serve.stop()
 

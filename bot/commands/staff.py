@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.referrals import records, tokens
-from bot.referrals.signing import webhook_secret
+from bot.referrals.signing import agency_link, webhook_secret
 from bot.runtime import Runtime, open_runtime
-from bot.storage.models import Referral, as_utc
+from bot.storage.models import OutboxMessage, Referral, as_utc
 
 COLUMNS = ("code", "created", "status", "agency", "service", "topic", "language", "channel", "follow_up_due")
 
@@ -74,8 +74,18 @@ def referrals_show(args: argparse.Namespace, settings: Settings) -> int:
     print(f"  name: {found.name or '(not given)'}; reach: {found.phone or 'in the chat'}")
     print(f"  need: {found.need}")
     print(f"  follow-up due {found.follow_up_due.astimezone(zone):%Y-%m-%d}")
+    page = agency_link(settings.public_url, runtime.secret_key, found.organization_id, found.code)
+    print(f"  the agency's page: {page}")
     for status, actor, at, note in found.history:
         print(f"  {at.astimezone(zone):%Y-%m-%d %H:%M}  {status:<12} {actor}" + (f"  ({note})" if note else ""))
+    with runtime.sessions() as session:
+        notifications = session.connection().execute(
+            select(OutboxMessage).join(Referral, Referral.id == OutboxMessage.referral_id)
+            .where(Referral.code == found.code).order_by(OutboxMessage.id)).all()
+    for n in notifications:  # so that a notification that keeps failing is seen
+        state = (f"delivered {as_utc(n.delivered_at).astimezone(zone):%Y-%m-%d %H:%M}" if n.delivered_at else
+                 f"waiting after {n.attempts} attempts" + (f": {n.last_error}" if n.last_error else ""))
+        print(f"  notification {n.kind} to {n.recipient}: {state}")
     return 0
 
 

@@ -28,6 +28,9 @@ from bot.runtime import Runtime
 from bot.storage.models import Referral
 
 MAX_NOTE = 1000
+# The referral page shows a person's details: no cache keeps it, no link carries its address on.
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+NOT_VALID = "<p>This link is not valid. The LIP can send it again ('settlebot referrals show CODE').</p>"
 
 
 def agency_routes(runtime: Runtime) -> list[Route]:
@@ -115,7 +118,7 @@ def agency_routes(runtime: Runtime) -> list[Route]:
     def page(request: Request) -> Response:
         opened = linked(request)
         if opened is None:
-            return HTMLResponse("<p>This link is not valid. Ask the LIP for a new one.</p>", 403)
+            return HTMLResponse(NOT_VALID, 403)
         org, referral = opened
         kb = runtime.knowledge()
         organization = kb.organizations.get(org)
@@ -130,7 +133,8 @@ def agency_routes(runtime: Runtime) -> list[Route]:
             f'<button>{escape(action)}</button></form>'
             for action, status in ACTIONS.items() if status in NEXT[referral.status])
         return HTMLResponse(
-            f'<!doctype html><html lang="{escape(organization.language)}"><meta charset="utf-8">'
+            headers=PRIVATE,
+            content=f'<!doctype html><html lang="{escape(organization.language)}"><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width"><title>{escape(referral.code)}</title>'
             f'<pre style="white-space:pre-wrap;font:inherit">{escape(body)}</pre>'
             f'<p><strong>{escape(referral.status)}</strong></p>{buttons}</html>')
@@ -138,7 +142,7 @@ def agency_routes(runtime: Runtime) -> list[Route]:
     def page_action(request: Request) -> Response:
         opened = linked(request)
         if opened is None:
-            return HTMLResponse("<p>This link is not valid. Ask the LIP for a new one.</p>", 403)
+            return HTMLResponse(NOT_VALID, 403)
         org, referral = opened
         response = act(org, referral.code, request.path_params["action"], None)
         if response.status_code != 200:
