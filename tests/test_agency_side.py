@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
+from bot.i18n import translations
 from bot.storage.database import open_database
 from bot.storage.models import ConsentDecision, OutboxMessage, Referral
 from tests.conftest import SETTLEBOT, TEST_KEY, settlebot
@@ -100,19 +101,19 @@ def test_a_referral_from_chat_to_agency_and_back(database_url: str, mailbox: Mai
         assert httpx.get(f"{serve.url}/agency/referrals/{codes['ar']}", headers=maple).status_code == 404
         assert httpx.post(f"{serve.url}/agency/referrals/{codes['ar']}/accept", headers=maple).status_code == 404
         assert httpx.get(f"{serve.url}/agency/referrals").status_code == 401
-        declined = httpx.post(f"{serve.url}/agency/referrals/{codes['pa']}/decline", headers=maple,
-                              json={"note": "no Punjabi-speaking navigator this month"})
-        assert declined.json() == {"code": codes["pa"], "status": "declined"}
+        accepted = httpx.post(f"{serve.url}/agency/referrals/{codes['pa']}/accept", headers=maple,
+                              json={"note": "Gurpreet will call on Monday"})
+        assert accepted.json() == {"code": codes["pa"], "status": "accepted"}
         # Harbourview's caseworker uses the link in the email.
         link = re.search(r"http://127\.0\.0\.1:9(/agency/r/\S+)", arabic.replace("=\n", "")).group(1)
         page = httpx.get(serve.url + link)
         assert page.status_code == 200 and codes["ar"] in page.text and "Amira" in page.text
         assert httpx.get(serve.url + link[:-4] + "0000").status_code == 403  # a guessed key opens nothing
-        accepted = httpx.post(serve.url + link.replace("?", "/accept?"), follow_redirects=False)
-        assert accepted.status_code == 303
+        declined = httpx.post(serve.url + link.replace("?", "/decline?"), follow_redirects=False)
+        assert declined.status_code == 303
         # Mistakes get a reason, not a crash; a revoked token opens nothing.
-        again = httpx.post(f"{serve.url}/agency/referrals/{codes['pa']}/accept", headers=maple)
-        assert again.status_code == 409 and "declined" in again.json()["error"]
+        again = httpx.post(f"{serve.url}/agency/referrals/{codes['pa']}/decline", headers=maple)
+        assert again.status_code == 409 and "accepted" in again.json()["error"]
         bad = httpx.post(f"{serve.url}/agency/referrals/{codes['pa']}/close", headers=maple, content=b"{oops")
         assert bad.status_code == 400 and "JSON" in bad.json()["error"]
         assert httpx.post(f"{serve.url}/agency/referrals/{codes['pa']}/close", headers=maple,
@@ -122,17 +123,22 @@ def test_a_referral_from_chat_to_agency_and_back(database_url: str, mailbox: Mai
     finally:
         serve.stop()
 
-    # The newcomers hear it at their next message, in their language.
-    arabic_news = _chat(env, "person-ar", ["مرحبا"])
-    assert codes["ar"] in arabic_news and "harbourview.example.org" in arabic_news
+    # The newcomers hear it at their next message, in their language: Maple Bridge accepted, and
+    # Harbourview declined, so the bot offers to find someone else.
     punjabi_news = _chat(env, "person-pa", ["ਸਤ ਸ੍ਰੀ ਅਕਾਲ"])
-    assert codes["pa"] in punjabi_news and "Maple Bridge" in punjabi_news
+    accepted_pa = translations("pa").gettext("Good news: {agency} accepted your request {code}. Please contact "
+                                             "them and give them this code.")
+    assert accepted_pa.split("{agency}")[0] in punjabi_news and codes["pa"] in punjabi_news
+    assert "hello@maplebridge.example.org" in punjabi_news
+    arabic_news = _chat(env, "person-ar", ["مرحبا"])
+    assert codes["ar"] in arabic_news and "Harbourview" in arabic_news
+    assert translations("ar").gettext("Would you like a person from a partner agency to help you?") in arabic_news
 
     listing = settlebot("referrals", "list", "--agency", "maplebridge", env=env).stdout
-    assert codes["pa"] in listing and "declined" in listing and codes["ar"] not in listing
+    assert codes["pa"] in listing and "accepted" in listing and codes["ar"] not in listing
     shown = settlebot("referrals", "show", codes["pa"], env=env).stdout
-    assert "Jaspreet" in shown and "no Punjabi-speaking navigator this month" in shown
-    export = settlebot("referrals", "export", "--csv", "--status", "accepted", env=env).stdout
+    assert "Jaspreet" in shown and "Gurpreet will call on Monday" in shown and "delivered" in shown
+    export = settlebot("referrals", "export", "--csv", "--status", "declined", env=env).stdout
     assert export.splitlines()[0].startswith("code,created,status") and codes["ar"] in export
     assert "Amira" not in export and "Jaspreet" not in export  # reports carry no contact details
 
