@@ -247,7 +247,8 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
 
     retention = datetime.timedelta(days=args.days) if args.days else settings.retention
     purged = purge(open_database(settings.database_url), retention)
-    print(f"Blanked the text of {purged} messages and questions older than {retention.days} days.")
+    print(f"Blanked {purged} texts older than {retention.days} days (messages, unanswered questions, the contact "
+          "details of finished referrals, unfinished conversations).")
     return 0
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.database import alembic_config, create, open_database
-from bot.storage.models import Contact, Message, UnansweredQuestion, now
+from bot.storage.models import Contact, Message, Referral, UnansweredQuestion, now
 from bot.storage.pseudonym import contact_id
 from tests.conftest import settlebot
 
@@ -57,13 +57,19 @@ def test_purge_blanks_old_text_and_keeps_the_rest(sessions: sessionmaker[Session
             Message(contact_id="c1", inbound=True, text="new question", intent="jobs"),
             UnansweredQuestion(contact_id="c1", text="old unanswered", created_at=old),
         ])
+        for code, status in (("SB-CLOSED", "closed"), ("SB-OPEN22", "accepted")):
+            session.add(Referral(code=code, contact_id="c1", channel="console", language="en", topic="jobs",
+                                 organization_id="opendoor", reach="chat", details="sealed", consent_text="...",
+                                 consented_at=old, status=status, follow_up_due=old, updated_at=old))
     monkeypatch.setenv("SETTLEBOT_DATABASE_URL", database_url)
     result = settlebot("purge")
     assert result.returncode == 0, result.stderr
-    assert "Blanked the text of 2 messages and questions older than 30 days" in result.stdout
+    assert "Blanked 3 texts older than 30 days" in result.stdout
     with sessions() as session:
         texts = session.scalars(select(Message.text).order_by(Message.id)).all()
         intents = session.scalars(select(Message.intent)).all()
         assert texts == [None, "new question"]
         assert intents == ["jobs", "jobs"]  # what was asked about stays for reports
         assert session.scalars(select(UnansweredQuestion.text)).all() == [None]
+        details = dict(session.execute(select(Referral.code, Referral.details)).all())
+        assert details == {"SB-CLOSED": "", "SB-OPEN22": "sealed"}  # an open referral keeps what the agency needs

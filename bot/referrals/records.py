@@ -12,7 +12,7 @@ from sqlalchemy import Connection, insert, or_, select, update
 
 from bot.knowledge.model import Organization, Service
 from bot.referrals.status import NEXT, SENT, TOLD
-from bot.storage.models import ConsentDecision, OutboxMessage, Referral, ReferralEvent, as_utc, now
+from bot.storage.models import ERASED, ConsentDecision, OutboxMessage, Referral, ReferralEvent, as_utc, now
 from bot.storage.secrets import SecretBox
 
 # Reference codes people read aloud and type on a phone: no 0/O, 1/I/L, U.
@@ -153,7 +153,8 @@ def view(connection: Connection, box: SecretBox, code: str) -> ReferralView | No
     events = connection.execute(select(ReferralEvent.status, ReferralEvent.actor, ReferralEvent.created_at,
                                        ReferralEvent.note).where(ReferralEvent.referral_id == referral.id)
                                 .order_by(ReferralEvent.id)).all()
-    details = box.open(referral.details)
+    erased = referral.details == ERASED
+    details = {"need": "(erased after the retention period)"} if erased else box.open(referral.details)
     return ReferralView(referral.code, referral.status, referral.language, referral.topic, referral.organization_id,
                         referral.service_id, details.get("name"), details.get("phone"), details.get("need", ""),
                         referral.channel, as_utc(referral.created_at), as_utc(referral.follow_up_due),

@@ -12,11 +12,12 @@ from sqlalchemy import create_engine, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import Contact, Message, UnansweredQuestion, now
+from bot.storage.models import ERASED, Contact, Message, Referral, UnansweredQuestion, now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # What a conversation keeps only while it goes on (dialogue state keys).
 ABANDONED = {"pending", "handoff"}
+FINISHED = ("declined", "closed")  # referral statuses after which nothing more will happen
 
 
 def alembic_config(url: str) -> Config:
@@ -54,9 +55,9 @@ def open_database(url: str) -> sessionmaker[Session]:
 
 
 def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int:
-    """Blank the text of messages and unanswered questions older than `retention`, and forget what
-    a contact not seen since left half-done (a question waiting on the language menu, a referral
-    not finished); how many texts."""
+    """Blank the text of messages and unanswered questions older than `retention`, erase the
+    contact details of referrals finished before then, and forget what a contact not seen since
+    left half-done (a question waiting on the language menu, a referral not finished); how many."""
     cutoff = now() - retention
     with sessions.begin() as session:
         purged = 0
@@ -64,6 +65,10 @@ def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int
             result = session.execute(update(table).where(table.created_at < cutoff, table.text.is_not(None))
                                      .values(text=None))
             purged += result.rowcount
+        # A referral that is over keeps its history for reports, not the person's details.
+        result = session.execute(update(Referral).where(Referral.status.in_(FINISHED), Referral.updated_at < cutoff,
+                                                        Referral.details != ERASED).values(details=ERASED))
+        purged += result.rowcount
         for contact in session.scalars(select(Contact).where(Contact.last_seen_at < cutoff)):
             if ABANDONED & set(contact.state or {}):
                 contact.state = {k: v for k, v in contact.state.items() if k not in ABANDONED}

@@ -14,6 +14,9 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
+ERASED = ""  # Referral.details once `settlebot purge` has erased them
+
+
 def as_utc(value: datetime.datetime) -> datetime.datetime:
     """A stored time, aware: SQLite gives back the UTC time it was given without its zone."""
     return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
@@ -83,7 +86,7 @@ class Referral(Base):
     organization_id: Mapped[str] = mapped_column(String(64), index=True)  # the agency, or the LIP's desk
     service_id: Mapped[str | None] = mapped_column(String(128))  # None: the LIP's desk (general_inbox)
     reach: Mapped[str] = mapped_column(String(8))  # "phone" or "chat": how the newcomer wants to be reached
-    details: Mapped[str] = mapped_column(Text)  # encrypted (storage/secrets.py): name, phone, the need
+    details: Mapped[str] = mapped_column(Text)  # encrypted (storage/secrets.py): name, phone, the need; or ERASED
     consent_text: Mapped[str] = mapped_column(Text)  # exactly what the newcomer agreed to
     consented_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), index=True)
