@@ -261,8 +261,8 @@ class _Turn(HandoffSteps):
         guessed = self.guess() or self.state.get("guess")
         if guessed:
             self.state["guess"] = guessed
-        if question:
-            self.state["pending"] = question
+        if question or self.pending:  # a word that is no language ("klingon") leaves the question waiting
+            self.state["pending"] = question or self.pending
         return [self.replies(guessed).choose_language(guessed, greet=True)]
 
     # Choices -----------------------------------------------------------------------------------
