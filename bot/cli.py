@@ -133,6 +133,14 @@ def _parser() -> argparse.ArgumentParser:
     for command, name in ((listing, "referrals_list"), (export, "referrals_export")):
         _referral_filters(command)
         command.set_defaults(run=_lazy("staff", name))
+    assign = referrals.add_parser(
+        "assign", help="hand a referral to another agency (e.g. from the LIP desk)",
+        description="Moves a referral to ORG (and optionally one of its services), sets it back to sent and "
+                    "notifies the new agency. Its history records the move.")
+    assign.add_argument("code", help="the reference code, e.g. SB-7K3P9Q")
+    assign.add_argument("organization", help="the organization's id in agencies.yml")
+    assign.add_argument("--service", metavar="ID", help="one of its services (its id after the slash)")
+    assign.set_defaults(run=_lazy("staff", "referrals_assign"))
     show = referrals.add_parser("show", help="one referral with its contact details and history")
     show.add_argument("code", help="the reference code, e.g. SB-7K3P9Q")
     show.set_defaults(run=_lazy("staff", "referrals_show"))

@@ -371,3 +371,18 @@ def test_an_old_signature_is_refused() -> None:
     header = signature("secret", b"{}", timestamp=1_700_000_000)
     assert verify("secret", b"{}", header, now_seconds=1_700_000_060)
     assert not verify("secret", b"{}", header, now_seconds=1_700_000_000 + 3600)  # replayed an hour later
+
+
+def test_staff_can_hand_a_referral_to_another_agency(nlu: BuiltinNLU, kb: KnowledgeBase, sessions,
+                                                     database_url: str, mailbox: MailBox) -> None:
+    person = Person(Dialogue(nlu, kb, sessions, TEST_KEY.encode())).with_language("en")
+    code = refer(person, need="I also need help with my resume")
+    env = {"SETTLEBOT_DATABASE_URL": database_url, "SETTLEBOT_SECRET_KEY": TEST_KEY, "SMTP_URL": mailbox.url}
+    wrong = settlebot("referrals", "assign", code, "opendoor", "--service", "jobs", env=env)
+    assert wrong.returncode == 1 and "employment" in wrong.stderr  # the services it has
+    moved = settlebot("referrals", "assign", code, "opendoor", "--service", "employment", env=env)
+    assert moved.returncode == 0, moved.stderr
+    assert "Delivered 2" in settlebot("worker", "--once", env=env).stdout  # Harbourview's and Open Door's
+    assert sorted(m["To"] for m in mailbox.messages) == ["intake@harbourview.example.org", "jobs@opendoor.example.org"]
+    shown = settlebot("referrals", "show", code, env=env).stdout
+    assert "opendoor / opendoor/employment" in shown and "assigned from harbourview to opendoor" in shown

@@ -138,3 +138,29 @@ def agencies_test_notify(args: argparse.Namespace, settings: Settings) -> int:
     print(f"settlebot: {len(kinds) - delivered} of {len(kinds)} test notifications to {target} failed (see above); "
           "they stay in the outbox and are retried by 'settlebot worker'", file=sys.stderr)
     return 1
+
+
+def referrals_assign(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = open_runtime(settings)
+    if not _organization(runtime, args.organization):
+        return 1
+    kb = runtime.knowledge()
+    service = None
+    if args.service:
+        service = kb.services.get(f"{args.organization}/{args.service}")
+        if service is None:
+            ids = ", ".join(s.id.partition("/")[2] for s in kb.services.values()
+                            if s.organization_id == args.organization)
+            print(f"settlebot: {args.organization} has no service {args.service!r}; its services: {ids}",
+                  file=sys.stderr)
+            return 1
+    try:
+        with runtime.sessions.begin() as session:
+            records.assign(session.connection(), args.code.upper(), kb.organizations[args.organization], service,
+                           "staff")
+    except records.ReferralError as error:
+        print(f"settlebot: {error}; 'settlebot referrals list' lists them", file=sys.stderr)
+        return 1
+    print(f"{args.code.upper()} is now with {args.organization}; it is notified by the worker "
+          "(settlebot worker, chat or serve).")
+    return 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, or_, select, update
 
 from bot.knowledge.model import Organization, Service
-from bot.referrals.status import NEXT, SENT, TOLD
+from bot.referrals.status import CLOSED, NEXT, SENT, TOLD
 from bot.storage.models import ERASED, ConsentDecision, OutboxMessage, Referral, ReferralEvent, as_utc, now
 from bot.storage.secrets import SecretBox
 
@@ -184,3 +184,23 @@ def note_reached(connection: Connection, code: str, contact_id: str, reached: bo
         connection.execute(insert(ReferralEvent).values(
             referral_id=row.id, status=row.status, actor="newcomer",
             note="the agency contacted them" if reached else "the agency has not contacted them", created_at=now()))
+
+
+def assign(connection: Connection, code: str, organization: Organization, service: Service | None,
+           actor: str) -> None:
+    """Hand a referral to another agency (the LIP desk forwarding what no partner matched): it
+    starts again as sent, and the new agency is notified; the history keeps the move."""
+    row = connection.execute(select(Referral.id, Referral.status, Referral.organization_id)
+                             .where(Referral.code == code).with_for_update()).first()
+    if row is None:
+        raise UnknownReferral(f"no referral {code}")
+    if row.status in (CLOSED,):
+        raise StepNotAllowed(f"referral {code} is closed")
+    at = now()
+    connection.execute(update(Referral).where(Referral.id == row.id).values(
+        organization_id=organization.id, service_id=service.id if service else None, status=SENT, updated_at=at))
+    connection.execute(insert(ReferralEvent).values(
+        referral_id=row.id, status=SENT, actor=actor, note=f"assigned from {row.organization_id} to {organization.id}",
+        created_at=at))
+    for kind in notification_kinds(organization):
+        enqueue(connection, kind, organization.id, {"event": "referral.created"}, row.id)
