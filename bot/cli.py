@@ -103,6 +103,14 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("--days", type=int, metavar="N", help="keep N days instead of the configured retention")
     purge.set_defaults(run=_purge)
 
+    telegram = commands.add_parser(
+        "telegram", help="run the Telegram bot (polling), for a pilot",
+        description="Answers newcomers on Telegram in private chats, polling the Bot API: $TELEGRAM_BOT_TOKEN "
+                    "is the bot's token, and $TELEGRAM_API_BASE (optional) another Bot API server. Delivers "
+                    "notifications while it runs.")
+    telegram.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
+    telegram.set_defaults(run=_lazy("running", "telegram"))
+
     worker = commands.add_parser(
         "worker", help="deliver referral notifications (email, webhook) from the outbox",
         description="Delivers the notifications that referrals wrote to the outbox, retrying failures with "

@@ -88,3 +88,20 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     with background_worker(runtime):
         uvicorn.run(create_app(runtime), host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def telegram(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from bot.channels.telegram import build_application
+
+    token = os.environ.get("TELEGRAM_BOT_TOKEN")
+    if not token:
+        print("settlebot: set TELEGRAM_BOT_TOKEN to the token @BotFather gave your bot", file=sys.stderr)
+        return 1
+    runtime = open_runtime(settings)
+    application = build_application(runtime.dialogue(args.nlu), token, os.environ.get("TELEGRAM_API_BASE"))
+    print("settlebot telegram: polling for messages; Ctrl-C stops.", file=sys.stderr, flush=True)
+    with background_worker(runtime):
+        application.run_polling(allowed_updates=["message", "callback_query"])
+    return 0
