@@ -42,7 +42,8 @@ class Runtime:
         from bot.nlu.factory import build_engine
 
         return Dialogue(build_engine(self.settings.nlu, engine), self.knowledge, self.sessions, self.secret_key,
-                        timezone=self.settings.timezone, follow_up=self.settings.notifications.follow_up)
+                        timezone=self.settings.timezone, follow_up=self.settings.notifications.follow_up,
+                        retention_days=self.settings.retention.days)
 
 
 def open_runtime(settings: Settings) -> Runtime:

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 
 from bot.config import PROJECT_ROOT
 from bot.dialogue import Dialogue, Inbound, Outbound
@@ -332,3 +333,20 @@ def test_one_persons_turns_never_interleave(sessions) -> None:
         thread.join()
     with conversations.open("someone", "console") as conversation:
         assert conversation.state["turns"] == 2
+
+
+def test_a_person_can_see_and_erase_what_is_kept(dialogue: Dialogue, database_url: str) -> None:
+    person = Person(dialogue, sender="+16045550111").with_language("en")
+    person.says("how do i apply for msp")
+    assert "messages for 30 days" in text(person.says("/privacy"))
+    mine = text(person.says("/mydata"))
+    assert "Your language: English" in mine and "Messages I keep:" in mine and "You have no requests." in mine
+    confirm = person.says("/delete")
+    assert choices(confirm) == ["erase:yes", "erase:no"]
+    assert "Nothing was erased" in text(person.presses("erase:no"))
+    person.says("/delete")
+    assert "I erased everything" in text(person.presses("erase:yes"))
+    with create(database_url).connect() as connection:
+        for table in ("contacts", "messages", "feedback"):
+            assert connection.execute(select(func.count()).select_from(sql_text(table))).scalar() == 0, table
+    assert choices(person.says("hello"))[0].startswith("lang:")  # a stranger again

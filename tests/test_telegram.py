@@ -8,10 +8,13 @@ import signal
 import subprocess
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import RLM, translations
 from bot.knowledge.loader import load_knowledge_base
+from bot.storage.database import open_database
+from bot.storage.models import Contact, Message
 from tests.conftest import SETTLEBOT, TEST_KEY
 from tests.fake_telegram import FakeBotAPI
 
@@ -90,3 +93,22 @@ def test_long_replies_are_split_at_paragraphs_under_telegrams_limit() -> None:
     assert all(len(piece) <= MAX_TEXT for piece in pieces) and len(pieces) == 6
     assert "\n".join(pieces) == "\n".join(paragraphs)  # nothing lost, cut only between paragraphs
     assert all(piece.split("\n")[0] in paragraphs for piece in pieces)
+
+
+def test_delete_through_telegram_erases_the_contact(telegram: FakeBotAPI, database_url: str) -> None:
+    api = telegram
+    api.user_says(701, "how do i apply for msp")
+    api.wait_for(lambda: api.sent(701))
+    api.user_presses(701, "lang:en")
+    api.wait_for(lambda: len(api.sent(701)) >= 3)
+    api.user_says(701, "/delete")
+    api.wait_for(lambda: len(api.sent(701)) >= 4)
+    assert buttons(api.sent(701)[3]) == ["erase:yes", "erase:no"]
+    with open_database(database_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 1
+    api.user_presses(701, "erase:yes")
+    api.wait_for(lambda: len(api.sent(701)) >= 5)
+    assert "I erased everything" in api.sent(701)[4]["text"]
+    with open_database(database_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 0
+        assert session.scalar(select(func.count()).select_from(Message)) == 0

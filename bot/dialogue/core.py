@@ -18,7 +18,9 @@ from bot.dialogue.handoff import HANDOFF_CHOICES, TYPED_STEPS, HandoffSteps
 from bot.dialogue.messages import Inbound, Outbound
 from bot.dialogue.replies import (
     ENTRY,
+    ERASE,
     HELPFUL,
+    KEEP,
     LANGUAGE,
     MENU,
     NO_PERSON,
@@ -30,7 +32,7 @@ from bot.dialogue.replies import (
     TOPIC,
     Replies,
 )
-from bot.i18n import languages_named
+from bot.i18n import languages_named, long_date
 from bot.knowledge.model import Entry, KnowledgeBase
 from bot.knowledge.search import EntrySearch
 from bot.languages import DEFAULT, SUPPORTED
@@ -42,7 +44,8 @@ from bot.storage.pseudonym import contact_id
 from bot.storage.secrets import SecretBox
 
 # Commands work in every language (and become Telegram's command menu); an unknown one gets help.
-COMMANDS = {"/start": "greet", "/help": "help", "/language": "change_language", "/menu": "menu"}
+COMMANDS = {"/start": "greet", "/help": "help", "/language": "change_language", "/menu": "menu",
+            "/privacy": "privacy", "/mydata": "mydata", "/delete": "delete"}
 # "2", " 2.", "٢", "۲": Python's \d and int() read every script's digits.
 NUMBER = re.compile(r"\s*(\d{1,3})\s*[.)]?\s*")
 # Below this the first guess at a stranger's language is not worth writing in: "hi" is no language.
@@ -80,7 +83,7 @@ class Knowledge:
 class Dialogue:
     def __init__(self, nlu: NLUEngine, kb: KnowledgeBase | Callable[[], KnowledgeBase],
                  sessions: sessionmaker[Session], secret_key: bytes, *, timezone: ZoneInfo = DEFAULT_TIMEZONE,
-                 follow_up: datetime.timedelta = Notifications.follow_up):
+                 follow_up: datetime.timedelta = Notifications.follow_up, retention_days: int = 30):
         """`kb`: the knowledge base, or a source of its current version (LiveKnowledge: staff's
         edits are answered from as soon as they load without errors). `timezone`: the city's, in
         which partner agencies keep their hours. `follow_up`: when to ask a newcomer whether the
@@ -88,6 +91,7 @@ class Dialogue:
         self.nlu = nlu
         self.timezone = timezone
         self.follow_up = follow_up
+        self.retention_days = retention_days  # what /privacy tells people (config: retention_days)
         self._source = kb if callable(kb) else lambda: kb
         self.knowledge = Knowledge.of(self._source())
         self.conversations = Conversations(sessions)
@@ -247,7 +251,7 @@ class _Turn(HandoffSteps):
             return choice.rpartition(":")[2] in self.kb.entries
         if choice in HANDOFF_CHOICES:
             return self.handoff_choice_fits(choice)
-        return choice.startswith((REACHED, NOT_REACHED)) or choice in (PERSON, NO_PERSON, TALK, MENU)
+        return choice.startswith((REACHED, NOT_REACHED)) or choice in (PERSON, NO_PERSON, TALK, MENU, ERASE, KEEP)
 
     def other_language(self, text: str) -> bool:
         detected = self.parse.language
@@ -283,6 +287,12 @@ class _Turn(HandoffSteps):
             return self.on_reached(choice)
         if choice == NO_PERSON:
             return [self.replies().no_person()]
+        if choice == ERASE:
+            reply = self.replies().erased()  # in their language, before the language is erased too
+            self.conversation.erase()
+            return [reply]
+        if choice == KEEP:
+            return [self.replies().nothing_erased()]
         return [self.replies().topic_menu()]  # MENU
 
     def rate(self, entry: str, helpful: bool) -> Outbound:
@@ -319,6 +329,14 @@ class _Turn(HandoffSteps):
             return [replies.help()]
         if intent == "menu":
             return [replies.topic_menu()]
+        if intent == "privacy":
+            return [replies.privacy(self.dialogue.retention_days)]
+        if intent == "mydata":
+            kept = self.conversation.kept()
+            since = long_date(kept["since"].date(), self.language) if kept["since"] else None
+            return [replies.my_data(kept, since)]
+        if intent == "delete":
+            return [replies.confirm_erase()]
         if intent == "thanks":
             return [replies.thanks()]
         if intent == "goodbye":

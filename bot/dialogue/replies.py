@@ -21,6 +21,7 @@ CONSENT, NO_CONSENT = "consent:yes", "consent:no"
 SKIP = "skip"
 BY_CHAT, BY_PHONE = "reach:chat", "reach:phone"
 REACHED, NOT_REACHED = "reached:yes:", "reached:no:"  # + the referral's code
+ERASE, KEEP = "erase:yes", "erase:no"
 MENU = "menu"
 LANGUAGE, TOPIC, ENTRY = "lang:", "topic:", "entry:"
 
@@ -49,10 +50,11 @@ class Replies(Sentences):
             return self.entry_text(entry).title if entry else choice
         if choice.startswith((HELPFUL, REACHED)) or choice == PERSON:
             return self._("Yes")
-        if choice.startswith((NOT_HELPFUL, NOT_REACHED)) or choice in (NO_PERSON, NO_CONSENT):
+        if choice.startswith((NOT_HELPFUL, NOT_REACHED)) or choice in (NO_PERSON, NO_CONSENT, KEEP):
             return self._("No")
         return {TALK: self._("Talk to a person"), CONSENT: self._("Yes, share it"), SKIP: self._("Skip"),
                 BY_CHAT: self._("Here in this chat"), BY_PHONE: self._("By phone"),
+                ERASE: self._("Yes, erase everything"),
                 MENU: self._("Main menu")}[choice]
 
     def choices(self, ids: list[str]) -> tuple[Choice, ...]:
@@ -234,6 +236,37 @@ class Replies(Sentences):
 
     def no_person(self) -> Outbound:
         return self.say(self._("All right. Write your question any time."), choices=self.choices([MENU]))
+
+    # Privacy ---------------------------------------------------------------------------------------
+
+    def privacy(self, days: int) -> Outbound:
+        return self.say(
+            self.n_("What I keep about you: your language, where we are in this conversation, and your messages "
+                    "for {n} day. After that, only the topics stay, for reports.",
+                    "What I keep about you: your language, where we are in this conversation, and your messages "
+                    "for {n} days. After that, only the topics stay, for reports.", days),
+            self._("If you ask for a person and agree, what you agreed to share goes to that agency. I erase it "
+                   "here some time after your request is closed."),
+            self._("Send /mydata to see what I keep, or /delete to erase it."))
+
+    def my_data(self, kept: dict, since: str | None) -> Outbound:
+        codes = ", ".join(f"{code} ({status})" for code, status in kept["referrals"])
+        return self.say(self._("Your language: {language}", language=language_name(self.language)),
+                        self._("Messages I keep: {count}", count=kept["messages"]),
+                        self._("The oldest is from {date}.", date=since) if since else "",
+                        self._("Your requests: {codes}", codes=codes) if codes else self._("You have no requests."),
+                        self._("Send /delete to erase all of it."))
+
+    def confirm_erase(self) -> Outbound:
+        return self.say(self._("This erases everything I keep about you: your messages, your language and your "
+                               "requests. An agency that already has your request keeps its own copy."),
+                        self._("Erase everything?"), choices=self.choices([ERASE, KEEP]))
+
+    def erased(self) -> Outbound:
+        return self.say(self._("Done. I erased everything I kept about you. If you write again, we start fresh."))
+
+    def nothing_erased(self) -> Outbound:
+        return self.say(self._("All right. Nothing was erased."), choices=self.choices([MENU]))
 
     def pick_a_number(self, n: int) -> Outbound:
         return self.say(self._("Please reply with a number from 1 to {n}.", n=n))

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import Contact, Feedback, Message, UnansweredQuestion, now
+from bot.storage.models import Contact, Feedback, Message, Referral, UnansweredQuestion, as_utc, now
 
 _INSERT_IF_NEW = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -26,6 +26,7 @@ class Conversation:
         self._messages: list[dict] = []
         self.language = language
         self.state = state
+        self.erased = False
 
     def log(self, *, inbound: bool, text: str, language: str | None, intent: str | None = None) -> None:
         self._messages.append({"contact_id": self.contact_id, "inbound": inbound, "text": text,
@@ -39,7 +40,24 @@ class Conversation:
         self.connection.execute(insert(UnansweredQuestion).values(
             contact_id=self.contact_id, text=text, language=language, intent=intent, created_at=now()))
 
+    def kept(self) -> dict[str, object]:
+        """What is kept about this person, for /mydata."""
+        messages = self.connection.execute(select(func.count(), func.min(Message.created_at)).where(
+            Message.contact_id == self.contact_id, Message.text.is_not(None))).one()
+        referrals = self.connection.execute(select(Referral.code, Referral.status).where(
+            Referral.contact_id == self.contact_id).order_by(Referral.id)).all()
+        return {"messages": messages[0], "since": as_utc(messages[1]) if messages[1] else None,
+                "referrals": [(r.code, r.status) for r in referrals]}
+
+    def erase(self) -> None:
+        """Everything kept about this person: the contact row, and with it (ON DELETE CASCADE) their
+        messages, feedback, questions, referrals and consent decisions."""
+        self.connection.execute(delete(Contact).where(Contact.id == self.contact_id))
+        self.erased = True
+
     def save(self) -> None:
+        if self.erased:
+            return
         self.connection.execute(update(Contact).where(Contact.id == self.contact_id).values(
             language=self.language, state=self.state, last_seen_at=now()))
         if self._messages:
