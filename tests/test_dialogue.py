@@ -350,3 +350,11 @@ def test_a_person_can_see_and_erase_what_is_kept(dialogue: Dialogue, database_ur
         for table in ("contacts", "messages", "feedback"):
             assert connection.execute(select(func.count()).select_from(sql_text(table))).scalar() == 0, table
     assert choices(person.says("hello"))[0].startswith("lang:")  # a stranger again
+
+
+def test_a_redelivered_message_is_answered_once(dialogue: Dialogue, sessions) -> None:
+    first = dialogue.handle(Inbound("telegram", "42", "how do i apply for msp", delivery_id="9001"))
+    again = dialogue.handle(Inbound("telegram", "42", "how do i apply for msp", delivery_id="9001"))
+    assert first and again == []
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Message).where(Message.inbound)) == 1

@@ -15,7 +15,7 @@ from bot.storage.pseudonym import contact_id
 from tests.conftest import settlebot
 
 TABLES = {"contacts", "messages", "feedback", "unanswered_questions", "referrals", "referral_events",
-          "consent_decisions", "outbox", "agency_tokens"}
+          "consent_decisions", "outbox", "agency_tokens", "inbound_deliveries"}
 
 
 @pytest.fixture

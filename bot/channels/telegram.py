@@ -72,14 +72,16 @@ def build_application(dialogue: Dialogue, token: str, api_base: str | None) -> A
                 await chat.send_message(piece, reply_markup=markup, disable_web_page_preview=True)
 
     async def on_text(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await reply(update, Inbound(CHANNEL, str(update.effective_chat.id), update.effective_message.text))
+        await reply(update, Inbound(CHANNEL, str(update.effective_chat.id), update.effective_message.text,
+                                    delivery_id=str(update.update_id)))
 
     async def on_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         await query.answer()
         if update.effective_chat is None or update.effective_chat.type != "private":
             return  # groups are for agencies (to come), not newcomers
-        await reply(update, Inbound(CHANNEL, str(update.effective_chat.id), choice=query.data))
+        await reply(update, Inbound(CHANNEL, str(update.effective_chat.id), choice=query.data,
+                                    delivery_id=str(update.update_id)))
 
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & filters.TEXT, on_text))  # commands too: the core reads them

@@ -108,6 +108,8 @@ class Dialogue:
             self.knowledge = Knowledge.of(current)
         contact = contact_id(self._secret_key, inbound.channel, inbound.sender)
         with self.conversations.open(contact, inbound.channel) as conversation:
+            if inbound.delivery_id and not conversation.first_delivery(inbound.channel, inbound.delivery_id):
+                return []  # handled already (a platform retrying): no second reply, no second referral
             turn = _Turn(self, self.knowledge, conversation, inbound)
             replies = turn.run()
             parse = None if turn.redacted else turn.parse  # a typed name's "intent" says nothing

@@ -12,6 +12,7 @@ class Inbound:
     text: str = ""
     choice: str | None = None  # the id of a choice the person pressed, on channels with buttons
     brief: bool = False  # the channel is SMS-like: answers are sent in their short form
+    delivery_id: str | None = None  # the platform's id for this delivery: a redelivery is answered once
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,16 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import Contact, Feedback, Message, Referral, UnansweredQuestion, as_utc, now
+from bot.storage.models import (
+    Contact,
+    Feedback,
+    InboundDelivery,
+    Message,
+    Referral,
+    UnansweredQuestion,
+    as_utc,
+    now,
+)
 
 _INSERT_IF_NEW = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -39,6 +48,14 @@ class Conversation:
     def unanswered(self, text: str, language: str | None, intent: str | None) -> None:
         self.connection.execute(insert(UnansweredQuestion).values(
             contact_id=self.contact_id, text=text, language=language, intent=intent, created_at=now()))
+
+    def first_delivery(self, channel: str, delivery_id: str) -> bool:
+        """Record a channel's delivery id; False if it was recorded before (a redelivery)."""
+        insert_if_new = _INSERT_IF_NEW[self.connection.dialect.name]
+        inserted = self.connection.execute(insert_if_new(InboundDelivery).values(
+            channel=channel, delivery_id=delivery_id, created_at=now()).on_conflict_do_nothing()
+            .returning(InboundDelivery.delivery_id)).first()
+        return inserted is not None
 
     def kept(self) -> dict[str, object]:
         """What is kept about this person, for /mydata."""

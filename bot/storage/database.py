@@ -8,11 +8,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, delete, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import ERASED, Contact, Message, Referral, UnansweredQuestion, now
+from bot.storage.models import ERASED, Contact, InboundDelivery, Message, Referral, UnansweredQuestion, now
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # What a conversation keeps only while it goes on (dialogue state keys).
@@ -65,6 +65,7 @@ def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int
             result = session.execute(update(table).where(table.created_at < cutoff, table.text.is_not(None))
                                      .values(text=None))
             purged += result.rowcount
+        session.execute(delete(InboundDelivery).where(InboundDelivery.created_at < cutoff))  # retries are long over
         # A referral that is over keeps its history for reports, not the person's details.
         result = session.execute(update(Referral).where(Referral.status.in_(FINISHED), Referral.updated_at < cutoff,
                                                         Referral.details != ERASED).values(details=ERASED))

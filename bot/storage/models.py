@@ -153,3 +153,14 @@ class AgencyToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
     revoked_at: Mapped[datetime.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InboundDelivery(Base):
+    """Each delivery a channel has handed in (a Telegram update_id, a Twilio MessageSid): a platform
+    that delivers the same one twice gets no second reply and no second referral."""
+
+    __tablename__ = "inbound_deliveries"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
