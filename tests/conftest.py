@@ -12,11 +12,18 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import PROJECT_ROOT, load_settings
+from bot.dialogue import Dialogue
+from bot.knowledge.loader import load_knowledge_base
+from bot.knowledge.model import KnowledgeBase
 from bot.nlu.engine import BuiltinNLU
 from bot.nlu.factory import build_builtin
 from bot.nlu.training_data import TrainingData, load_training_data
+from bot.storage.database import open_database
+from tests.people import KEY
+from tests.servers import MailBox
 
 HOLDOUT_DIR = Path(__file__).parent / "data" / "holdout"
 SETTLEBOT = Path(sys.executable).parent / "settlebot"
@@ -66,3 +73,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture
+def sessions(database_url: str) -> sessionmaker[Session]:
+    return open_database(database_url)
+
+
+@pytest.fixture
+def kb() -> KnowledgeBase:
+    return load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0]
+
+
+@pytest.fixture
+def dialogue(nlu: BuiltinNLU, kb: KnowledgeBase, sessions: sessionmaker[Session]) -> Dialogue:
+    return Dialogue(nlu, kb, sessions, KEY)
+
+
+@pytest.fixture
+def mailbox() -> Iterator[MailBox]:
+    """An SMTP server on loopback that keeps what it receives."""
+    box = MailBox().start()
+    yield box
+    box.stop()

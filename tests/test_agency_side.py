@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
@@ -31,13 +30,6 @@ SCRIPTS = {
     # Punjabi: an answer first, then "talk to a person"; Maple Bridge's health service speaks Punjabi.
     "pa": ["ਮੈਨੂੰ family doctor ਚਾਹੀਦਾ", "1", "3", "1", "Jaspreet", "1", "ਬੱਚਿਆਂ ਲਈ ਡਾਕਟਰ ਚਾਹੀਦਾ ਹੈ"],
 }
-
-
-@pytest.fixture
-def mailbox():
-    box = MailBox().start()
-    yield box
-    box.stop()
 
 
 def _env(database_url: str, **more: str) -> dict[str, str]:

@@ -14,52 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy import text as sql_text
 
 from bot.config import PROJECT_ROOT
-from bot.dialogue import Dialogue, Inbound, Outbound
+from bot.dialogue import Dialogue, Inbound
 from bot.i18n import LRM, RLM
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.reload import LiveKnowledge
 from bot.nlu.engine import BuiltinNLU
 from bot.storage.conversations import Conversations
-from bot.storage.database import create, open_database
+from bot.storage.database import create
 from bot.storage.models import Contact, Feedback, Message, UnansweredQuestion
-
-KEY = b"k" * 32
-
-
-@pytest.fixture
-def sessions(database_url: str):
-    return open_database(database_url)
-
-
-@pytest.fixture
-def dialogue(nlu: BuiltinNLU, sessions) -> Dialogue:
-    return Dialogue(nlu, load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0], sessions, KEY)
-
-
-class Person:
-    """One newcomer writing to the bot on the console channel."""
-
-    def __init__(self, dialogue: Dialogue, sender: str = "+16045550123", brief: bool = False):
-        self.dialogue, self.sender, self.brief = dialogue, sender, brief
-
-    def says(self, text: str) -> list[Outbound]:
-        return self.dialogue.handle(Inbound("console", self.sender, text, brief=self.brief))
-
-    def presses(self, choice: str) -> list[Outbound]:
-        return self.dialogue.handle(Inbound("console", self.sender, choice=choice))
-
-    def with_language(self, language: str) -> Person:
-        self.says("hello")
-        self.presses(f"lang:{language}")
-        return self
-
-
-def text(replies: list[Outbound]) -> str:
-    return "\n".join(r.text for r in replies)
-
-
-def choices(replies: list[Outbound]) -> list[str]:
-    return [c.id for r in replies for c in r.choices]
+from tests.people import KEY, Person, choices, text
 
 
 def test_first_contact_confirms_the_language_then_answers_the_waiting_question(dialogue: Dialogue) -> None:

@@ -10,7 +10,6 @@ import shutil
 import threading
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select, text
 
 from bot.config import PROJECT_ROOT, Notifications
@@ -24,37 +23,15 @@ from bot.referrals.notifiers.email import EmailNotifier
 from bot.referrals.notifiers.webhook import WebhookNotifier
 from bot.referrals.outbox import OutboxWorker
 from bot.referrals.signing import webhook_secret
-from bot.storage.database import create, open_database
+from bot.storage.database import create
 from bot.storage.models import ConsentDecision, OutboxMessage, Referral, now
 from bot.storage.secrets import SecretBox
 from tests.conftest import TEST_KEY, settlebot
+from tests.people import KEY, Person, choices
+from tests.people import text as said
 from tests.servers import MailBox, WebhookReceiver, free_port
-from tests.test_dialogue import KEY, Person, choices
-from tests.test_dialogue import text as said
 
 FAST = Notifications(retry_first=datetime.timedelta(seconds=60), lease=datetime.timedelta(seconds=30))
-
-
-@pytest.fixture
-def sessions(database_url: str):
-    return open_database(database_url)
-
-
-@pytest.fixture
-def kb() -> KnowledgeBase:
-    return load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0]
-
-
-@pytest.fixture
-def dialogue(nlu: BuiltinNLU, kb: KnowledgeBase, sessions) -> Dialogue:
-    return Dialogue(nlu, kb, sessions, KEY)
-
-
-@pytest.fixture
-def mailbox():
-    box = MailBox().start()
-    yield box
-    box.stop()
 
 
 def worker(sessions, kb: KnowledgeBase, smtp_url: str | None, clock=now, policy: Notifications = FAST) -> OutboxWorker:
