@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Notifications
@@ -27,6 +27,7 @@ from bot.storage.secrets import SecretBox
 
 log = logging.getLogger("settlebot.outbox")
 AT_MOST_PER_RUN = 50
+FOLLOW_UPS_EVERY = datetime.timedelta(minutes=1)
 SET_ASIDE = object()  # what _claim returns for a notification it could not read
 
 
@@ -59,11 +60,17 @@ class OutboxWorker:
         self._notifiers = {n.kind: n for n in notifiers}
         self._policy = policy
         self._now = clock
+        self._follow_ups_checked: datetime.datetime | None = None
 
     def run_once(self, keys: list[str] | None = None) -> int:
         """Ask due follow-ups, then deliver what is due (only `keys`, if given), one notification
         at a time so that each is held only while it is being sent; how many were delivered."""
-        self.schedule_follow_ups()
+        at = self._now()
+        # Follow-ups fall due by the day: looking once a minute, not on every idle second, spares
+        # the database a write transaction per second per process.
+        if self._follow_ups_checked is None or at - self._follow_ups_checked >= FOLLOW_UPS_EVERY:
+            self._follow_ups_checked = at
+            self.schedule_follow_ups()
         delivered = 0
         for _ in range(AT_MOST_PER_RUN):
             delivery = self._claim(keys)
@@ -87,8 +94,8 @@ class OutboxWorker:
     def due(self) -> int:
         """How many notifications this worker could deliver now or later (not yet delivered)."""
         with self._sessions() as session:
-            return len(session.execute(select(OutboxMessage.id).where(
-                OutboxMessage.delivered_at.is_(None), OutboxMessage.kind.in_(self._notifiers))).all())
+            return session.execute(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.delivered_at.is_(None), OutboxMessage.kind.in_(self._notifiers))).scalar_one()
 
     def schedule_follow_ups(self) -> None:
         """Referrals whose follow-up date has come: ask the newcomer whether the agency reached them."""
