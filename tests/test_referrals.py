@@ -261,6 +261,8 @@ def test_staff_can_send_an_agency_a_test_notification(database_url: str, mailbox
     assert down.returncode == 1 and "retried" in down.stderr
     unknown = settlebot("agencies", "test-notify", "opendor", env=env)
     assert unknown.returncode == 1 and "opendoor" in unknown.stderr  # the ids it knows
+    typo = settlebot("referrals", "list", "--agency", "harbourvew", env=env)  # not an empty list: a typo
+    assert typo.returncode == 1 and "did you mean 'harbourview'?" in typo.stderr
 
 
 def test_a_handoff_button_counts_only_at_its_own_step(dialogue: Dialogue, sessions) -> None:

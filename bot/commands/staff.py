@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import difflib
 import sys
 
 from sqlalchemy import select
@@ -41,7 +42,10 @@ def _rows(runtime: Runtime, args: argparse.Namespace) -> list[dict[str, str]]:
 
 
 def referrals_list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = _rows(open_runtime(settings), args)
+    runtime = _runtime(settings, args.agency)
+    if runtime is None:
+        return 1
+    rows = _rows(runtime, args)
     if not rows:
         print("No referrals match.")
         return 0
@@ -55,9 +59,12 @@ def referrals_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def referrals_export(args: argparse.Namespace, settings: Settings) -> int:
     """CSV for reports: no names, phone numbers or needs (use 'show' for one person's details)."""
+    runtime = _runtime(settings, args.agency)
+    if runtime is None:
+        return 1
     writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
     writer.writeheader()
-    writer.writerows(_rows(open_runtime(settings), args))
+    writer.writerows(_rows(runtime, args))
     return 0
 
 
@@ -89,17 +96,23 @@ def referrals_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _organization(runtime: Runtime, org: str) -> bool:
-    if org in runtime.knowledge().organizations:
-        return True
-    known = ", ".join(runtime.knowledge().organizations)
-    print(f"settlebot: no organization {org!r} in agencies.yml; the ids are: {known}", file=sys.stderr)
-    return False
+def _runtime(settings: Settings, organization: str | None) -> Runtime | None:
+    """The runtime, once `organization` (if given) is known to agencies.yml; None after saying
+    which ids there are, so that a typo is not answered with an empty list."""
+    runtime = open_runtime(settings)
+    known = runtime.knowledge().organizations
+    if organization is None or organization in known:
+        return runtime
+    close = difflib.get_close_matches(organization, list(known), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    print(f"settlebot: no organization {organization!r} in agencies.yml; {hint}the ids are: {', '.join(known)}",
+          file=sys.stderr)
+    return None
 
 
 def agencies_token(args: argparse.Namespace, settings: Settings) -> int:
-    runtime = open_runtime(settings)
-    if not _organization(runtime, args.organization):
+    runtime = _runtime(settings, args.organization)
+    if runtime is None:
         return 1
     with runtime.sessions.begin() as session:
         revoked = tokens.revoke_all(session.connection(), args.organization) if args.revoke else 0
@@ -114,16 +127,16 @@ def agencies_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def agencies_secret(args: argparse.Namespace, settings: Settings) -> int:
-    runtime = open_runtime(settings)
-    if not _organization(runtime, args.organization):
+    runtime = _runtime(settings, args.organization)
+    if runtime is None:
         return 1
     print(webhook_secret(runtime.secret_key, args.organization))
     return 0
 
 
 def agencies_test_notify(args: argparse.Namespace, settings: Settings) -> int:
-    runtime = open_runtime(settings)
-    if not _organization(runtime, args.organization):
+    runtime = _runtime(settings, args.organization)
+    if runtime is None:
         return 1
     organization = runtime.knowledge().organizations[args.organization]
     kinds = records.notification_kinds(organization)
@@ -141,8 +154,8 @@ def agencies_test_notify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def referrals_assign(args: argparse.Namespace, settings: Settings) -> int:
-    runtime = open_runtime(settings)
-    if not _organization(runtime, args.organization):
+    runtime = _runtime(settings, args.organization)
+    if runtime is None:
         return 1
     kb = runtime.knowledge()
     service = None
