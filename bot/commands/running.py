@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 import time
@@ -91,8 +92,6 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def telegram(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-
     from bot.channels.telegram import build_application
 
     token = os.environ.get("TELEGRAM_BOT_TOKEN")

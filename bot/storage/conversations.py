@@ -25,7 +25,13 @@ from bot.storage.models import (
     now,
 )
 
-_INSERT_IF_NEW = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # the two with ON CONFLICT
+
+
+def _insert_if_new(connection: Connection, table: type, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL): whether the row was new."""
+    statement = _DIALECT_INSERT[connection.dialect.name](table).values(values).on_conflict_do_nothing()
+    return connection.execute(statement.returning(*table.__table__.primary_key.columns)).first() is not None
 
 
 class Conversation:
@@ -51,11 +57,8 @@ class Conversation:
 
     def first_delivery(self, channel: str, delivery_id: str) -> bool:
         """Record a channel's delivery id; False if it was recorded before (a redelivery)."""
-        insert_if_new = _INSERT_IF_NEW[self.connection.dialect.name]
-        inserted = self.connection.execute(insert_if_new(InboundDelivery).values(
-            channel=channel, delivery_id=delivery_id, created_at=now()).on_conflict_do_nothing()
-            .returning(InboundDelivery.delivery_id)).first()
-        return inserted is not None
+        return _insert_if_new(self.connection, InboundDelivery,
+                              {"channel": channel, "delivery_id": delivery_id, "created_at": now()})
 
     def kept(self) -> dict[str, object]:
         """What is kept about this person, for /mydata."""
@@ -94,11 +97,7 @@ class Conversations:
             if row is None:  # first contact; a concurrent first message may create it too
                 values = {"id": contact_id, "channel": channel, "state": {}, "created_at": now(),
                           "last_seen_at": now()}
-                insert_if_new = _INSERT_IF_NEW.get(connection.dialect.name)
-                if insert_if_new:
-                    connection.execute(insert_if_new(Contact).values(values).on_conflict_do_nothing())
-                else:
-                    connection.execute(insert(Contact).values(values))
+                _insert_if_new(connection, Contact, values)
                 row = self._locked(connection, contact_id)
             conversation = Conversation(connection, contact_id, row.language, dict(row.state or {}))
             yield conversation
