@@ -20,7 +20,7 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.in
 # (new and changed sentences come out empty or fuzzy for translators), then compile.
 locales: $(VENV)/.installed
 	$(BIN)/pybabel extract -F locales/babel.cfg -k n_:1,2 --no-wrap --sort-by-file --project settlebot \
-		--copyright-holder "settlebot contributors" -o locales/messages.pot bot/dialogue bot/referrals
+		--copyright-holder "settlebot contributors" -o locales/messages.pot bot/dialogue bot/referrals bot/channels
 	$(BIN)/pybabel update --no-wrap --ignore-pot-creation-date -i locales/messages.pot -d locales
 	$(MAKE) catalogs
 

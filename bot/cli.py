@@ -104,11 +104,18 @@ def _parser() -> argparse.ArgumentParser:
     purge.set_defaults(run=_purge)
 
     telegram = commands.add_parser(
-        "telegram", help="run the Telegram bot (polling), for a pilot",
-        description="Answers newcomers on Telegram in private chats, polling the Bot API: $TELEGRAM_BOT_TOKEN "
-                    "is the bot's token, and $TELEGRAM_API_BASE (optional) another Bot API server. Delivers "
-                    "notifications while it runs.")
-    telegram.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
+        "telegram", help="run the Telegram bot (polling), or point Telegram at 'serve' (set-webhook)",
+        description="Without an action: answers newcomers on Telegram in private chats by polling the Bot API, "
+                    "for a pilot on a laptop, and delivers notifications while it runs. 'set-webhook': for "
+                    "production, tells Telegram to post updates to 'settlebot serve' at "
+                    "$SETTLEBOT_PUBLIC_URL/telegram/webhook (or --url), with a secret token derived from "
+                    "$SETTLEBOT_SECRET_KEY; both set the command menu in every language. $TELEGRAM_BOT_TOKEN is "
+                    "the bot's token (from @BotFather); $TELEGRAM_API_BASE (optional) another Bot API server.")
+    telegram.add_argument("action", nargs="?", choices=("poll", "set-webhook"), default="poll",
+                          help="poll (the default) or set-webhook")
+    telegram.add_argument("--url", help="set-webhook: the webhook's address (default: "
+                                        "$SETTLEBOT_PUBLIC_URL/telegram/webhook)")
+    telegram.add_argument("--nlu", choices=ENGINES, help="poll: NLU engine (default: from config.yml)")
     telegram.set_defaults(run=_lazy("running", "telegram"))
 
     worker = commands.add_parser(
@@ -122,10 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     worker.set_defaults(run=_lazy("running", "worker"))
 
     serve = commands.add_parser(
-        "serve", help="the web app: agency API and referral pages (and the outbox worker)",
-        description="Serves GET /healthz, the agency API (/agency/referrals, with an agency's token) and the "
-                    "referral pages that emails link to (/agency/r/CODE?key=...), and delivers notifications. "
-                    "Links in emails start with $SETTLEBOT_PUBLIC_URL.")
+        "serve", help="the web app: channel webhooks, agency API and referral pages (and the outbox worker)",
+        description="Serves GET /healthz, the agency API (/agency/referrals, with an agency's token), the "
+                    "referral pages that emails link to (/agency/r/CODE?key=...), and POST /telegram/webhook when "
+                    "$TELEGRAM_BOT_TOKEN is set; and delivers notifications. Links in emails start with "
+                    "$SETTLEBOT_PUBLIC_URL.")
+    serve.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.set_defaults(run=_lazy("running", "serve"))

@@ -48,12 +48,31 @@ class Notifications:
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram channel (config `settlebot.telegram`; the token comes from the environment)."""
+
+    # Telegram takes about 30 messages a second from a bot; more gets 429s. 0: no limit (a
+    # self-hosted Bot API server, or the benchmark's fake).
+    messages_per_second: float = 30.0
+
+    @property
+    def token(self) -> str | None:
+        return os.environ.get("TELEGRAM_BOT_TOKEN") or None
+
+    @property
+    def api_base(self) -> str | None:
+        """Another Bot API server than Telegram's: a self-hosted one, or a test's fake."""
+        return (os.environ.get("TELEGRAM_API_BASE") or "").rstrip("/") or None
+
+
+@dataclass(frozen=True)
 class Settings:
     nlu: NLUSettings
     knowledge_base: Path = PROJECT_ROOT / "knowledge_base"
     retention: datetime.timedelta = datetime.timedelta(days=30)  # how long message text is kept
     timezone: ZoneInfo = DEFAULT_TIMEZONE  # the city's: agencies' opening hours are in it
     notifications: Notifications = field(default_factory=Notifications)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
 
     @property
     def public_url(self) -> str:
@@ -105,13 +124,14 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}:{line}: YAML syntax: {error.problem}") from None
     try:
         bot = _known(_section(_section(raw, "(top level)").get("settlebot"), "settlebot"),
-                     {"nlu", "knowledge_base", "retention_days", "timezone", "referrals"}, "settlebot")
+                     {"nlu", "knowledge_base", "retention_days", "timezone", "referrals", "telegram"}, "settlebot")
         return Settings(nlu=_nlu_settings(_section(bot.get("nlu"), "settlebot.nlu"), path.parent),
                         knowledge_base=(path.parent / str(bot.get("knowledge_base", "knowledge_base"))).resolve(),
                         retention=datetime.timedelta(days=_number(bot.get("retention_days", 30),
                                                                   "settlebot.retention_days", 1, 3650)),
                         timezone=_timezone(bot.get("timezone", "America/Vancouver")),
-                        notifications=_notifications(_section(bot.get("referrals"), "settlebot.referrals")))
+                        notifications=_notifications(_section(bot.get("referrals"), "settlebot.referrals")),
+                        telegram=_telegram(_section(bot.get("telegram"), "settlebot.telegram")))
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{path}: {error}; see the comments in the shipped config.yml") from None
 
@@ -143,6 +163,13 @@ def _notifications(section: dict) -> Notifications:
         retry_first=seconds("retry_first_seconds", defaults.retry_first, 0.1, 3600),
         retry_most=seconds("retry_most_seconds", defaults.retry_most, 1, 86400),
         lease=seconds("lease_seconds", defaults.lease, 1, 3600))
+
+
+def _telegram(section: dict) -> TelegramSettings:
+    _known(section, {"messages_per_second"}, "settlebot.telegram")
+    return TelegramSettings(messages_per_second=_number(
+        section.get("messages_per_second", TelegramSettings.messages_per_second),
+        "settlebot.telegram.messages_per_second", 0, 100000))
 
 
 def _section(value: object, name: str) -> dict:

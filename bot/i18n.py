@@ -11,7 +11,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from bot.config import ConfigError
@@ -31,6 +31,19 @@ def catalog_name(language: str) -> str:
 @cache
 def babel_locale(language: str) -> Locale:
     return Locale.parse(catalog_name(language))
+
+
+@cache
+def supported_language(tag: str | None) -> str | None:
+    """The supported language an IETF tag names ("zh-TW" -> zh-Hant, "fil" -> tl, "en-US" -> en), or None."""
+    try:
+        locale = Locale.parse(tag or "", sep="-")
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+    code = "tl" if locale.language == "fil" else locale.language
+    if code == "zh":
+        code = "zh-Hant" if locale.script == "Hant" or locale.territory in ("TW", "HK", "MO") else "zh-Hans"
+    return code if code in SUPPORTED else None
 
 
 @cache

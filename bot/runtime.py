@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.dialogue import Dialogue
+from bot.dialogue.news import News
 from bot.i18n import check_catalogs
 from bot.knowledge.reload import LiveKnowledge
 from bot.referrals.notifiers.email import EmailNotifier
 from bot.referrals.notifiers.webhook import WebhookNotifier
-from bot.referrals.outbox import OutboxWorker
+from bot.referrals.outbox import Notifier, OutboxWorker
 from bot.storage.database import open_database
 from bot.storage.secrets import SecretBox
 
@@ -31,10 +32,19 @@ class Runtime:
         return SecretBox(self.secret_key)
 
     def worker(self) -> OutboxWorker:
+        """Delivers by email and webhook, and over Telegram when TELEGRAM_BOT_TOKEN is set (without
+        it, Telegram news waits in the outbox for the person's next message)."""
         settings = self.settings
-        notifiers = [EmailNotifier(settings.smtp_url, settings.notifications.email_from, self.knowledge,
-                                   self.secret_key, settings.public_url, settings.timezone),
-                     WebhookNotifier(self.knowledge, self.secret_key, settings.public_url)]
+        notifiers: list[Notifier] = [
+            EmailNotifier(settings.smtp_url, settings.notifications.email_from, self.knowledge, self.secret_key,
+                          settings.public_url, settings.timezone),
+            WebhookNotifier(self.knowledge, self.secret_key, settings.public_url)]
+        if settings.telegram.token:
+            from bot.channels.telegram.notifiers import AgencyGroup, BotThread, NewcomerPush
+
+            client = BotThread(settings)
+            notifiers += [NewcomerPush(client, News(self.knowledge, self.sessions, self.box)),
+                          AgencyGroup(client, self.knowledge, settings, self.secret_key)]
         return OutboxWorker(self.sessions, self.box, notifiers, settings.notifications)
 
     def dialogue(self, engine: str | None = None) -> Dialogue:

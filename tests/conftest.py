@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +22,9 @@ from bot.nlu.factory import build_builtin
 from bot.nlu.training_data import TrainingData, load_training_data
 from bot.storage.database import open_database
 from tests.people import KEY
-from tests.servers import MailBox
+from tests.servers import SETTLEBOT, MailBox
 
 HOLDOUT_DIR = Path(__file__).parent / "data" / "holdout"
-SETTLEBOT = Path(sys.executable).parent / "settlebot"
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ tests put updates in, and read what the bot sent."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -15,10 +16,11 @@ BOT = {"id": 7000001, "is_bot": True, "first_name": "settlebot", "username": "se
 class FakeBotAPI:
     def __init__(self) -> None:
         self.updates: list[dict] = []
+        self.members: dict[int, set[int]] = {}  # group chat id: its members' user ids (getChatMember)
         self.calls: list[tuple[str, dict]] = []  # (method, parameters), in order
         self._next_update = 1
         self._next_message = 100
-        self._lock = threading.Condition()
+        self._lock = threading.Condition(threading.RLock())
 
     # What tests do ------------------------------------------------------------------------------
 
@@ -26,6 +28,7 @@ class FakeBotAPI:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Telegram's servers do
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 method = self.path.rsplit("/", 1)[-1]
@@ -36,7 +39,8 @@ class FakeBotAPI:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(ConnectionError):  # the bot stopped while a long poll waited
+                    self.wfile.write(data)
 
             def log_message(self, *_args) -> None:
                 pass
@@ -52,21 +56,38 @@ class FakeBotAPI:
     def base(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def user_says(self, user_id: int, text: str, language_code: str = "en", chat_type: str = "private") -> None:
-        self._push({"message": {"message_id": self._message_id(), "date": int(time.time()), "text": text,
-                                "chat": {"id": user_id, "type": chat_type},
-                                "from": {"id": user_id, "is_bot": False, "first_name": "N",
-                                         "language_code": language_code}}})
+    def user_says(self, user_id: int, text: str, language_code: str = "en", chat_type: str = "private",
+                  chat_id: int | None = None) -> None:
+        self._push(self.message_update(user_id, text, language_code, chat_type, chat_id))
 
-    def user_presses(self, user_id: int, data: str) -> None:
-        message = {"message_id": self._message_id(), "date": int(time.time()), "text": "menu",
-                   "chat": {"id": user_id, "type": "private"}, "from": BOT}
-        self._push({"callback_query": {"id": str(self._next_update), "chat_instance": "c", "data": data,
-                                       "message": message,
-                                       "from": {"id": user_id, "is_bot": False, "first_name": "N"}}})
+    def user_presses(self, user_id: int, data: str, chat_id: int | None = None, message: dict | None = None) -> None:
+        self._push(self.button_update(user_id, data, chat_id, message))
+
+    def message_update(self, user_id: int, text: str, language_code: str = "en", chat_type: str = "private",
+                       chat_id: int | None = None) -> dict:
+        """An update as Telegram sends it (getUpdates, or posted to a webhook), with the next update_id."""
+        chat = {"id": chat_id or user_id, "type": chat_type}
+        return self._numbered({"message": {"message_id": self._message_id(), "date": int(time.time()), "text": text,
+                                           "chat": chat, "from": {"id": user_id, "is_bot": False, "first_name": "N",
+                                                                  "language_code": language_code}}})
+
+    def button_update(self, user_id: int, data: str, chat_id: int | None = None, message: dict | None = None) -> dict:
+        """A button pressed under `message` (by default a private message from the bot)."""
+        chat_id = chat_id or user_id
+        message = message or {"message_id": self._message_id(), "date": int(time.time()), "text": "menu",
+                              "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                              "from": BOT}
+        with self._lock:
+            query_id = str(self._next_update)
+        user = {"id": user_id, "is_bot": False, "first_name": f"U{user_id}"}
+        return self._numbered({"callback_query": {"id": query_id, "chat_instance": "c", "data": data,
+                                                  "message": message, "from": user}})
 
     def sent(self, chat_id: int) -> list[dict]:
         return [p for m, p in self.calls if m == "sendMessage" and int(p["chat_id"]) == chat_id]
+
+    def called(self, method: str) -> list[dict]:
+        return [p for m, p in self.calls if m == method]
 
     def wait_for(self, condition, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -88,8 +109,15 @@ class FakeBotAPI:
         if method == "getUpdates":
             return self._get_updates(int(params.get("offset", 0) or 0), float(params.get("timeout", 0) or 0))
         if method in ("sendMessage", "editMessageText"):
-            return {"message_id": self._message_id(), "date": int(time.time()), "text": params.get("text", ""),
-                    "chat": {"id": int(params.get("chat_id", 0) or 0), "type": "private"}, "from": BOT}
+            chat_id = int(params.get("chat_id", 0) or 0)
+            return {"message_id": int(params.get("message_id", 0) or 0) or self._message_id(), "date": int(time.time()),
+                    "text": params.get("text", ""), "from": BOT,
+                    "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}}
+        if method == "getChatMember":
+            user = int(params["user_id"])
+            member = user in self.members.get(int(params["chat_id"]), set())
+            return {"status": "member" if member else "left",
+                    "user": {"id": user, "is_bot": False, "first_name": f"U{user}"}}
         return True  # answerCallbackQuery, setMyCommands, deleteWebhook, setWebhook, ...
 
     def _get_updates(self, offset: int, timeout: float) -> list[dict]:
@@ -101,16 +129,21 @@ class FakeBotAPI:
                     return waiting
                 self._lock.wait(max(deadline - time.monotonic(), 0.01))
 
-    def _push(self, update: dict) -> None:
+    def _numbered(self, update: dict) -> dict:
         with self._lock:
             update["update_id"] = self._next_update
             self._next_update += 1
+        return update
+
+    def _push(self, update: dict) -> None:
+        with self._lock:
             self.updates.append(update)
             self._lock.notify_all()
 
     def _message_id(self) -> int:
-        self._next_message += 1
-        return self._next_message
+        with self._lock:
+            self._next_message += 1
+            return self._next_message
 
 
 def _value(text: str):

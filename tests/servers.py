@@ -1,15 +1,25 @@
-"""Real servers on loopback for tests: an SMTP server (aiosmtpd) and an HTTP receiver of webhooks."""
+"""Real servers on loopback for tests: an SMTP server (aiosmtpd), an HTTP receiver of webhooks,
+and `settlebot serve` itself."""
 
 from __future__ import annotations
 
 import email
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import httpx
 from aiosmtpd.controller import Controller
+
+SETTLEBOT = Path(sys.executable).parent / "settlebot"  # the installed command, run as a user runs it
 
 
 def free_port() -> int:
@@ -80,3 +90,27 @@ class WebhookReceiver:
 
     def stop(self) -> None:
         self._server.shutdown()
+
+
+class Serve:
+    """`settlebot serve` on a free port."""
+
+    def __init__(self, env: dict[str, str], timeout: float = 60):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([str(SETTLEBOT), "serve", "--port", str(self.port)],
+                                        env={**os.environ, **env, "SETTLEBOT_PUBLIC_URL": self.url},
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz").json() == {"ok": True}:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError(f"settlebot serve did not start: {self.process.stderr.read()}")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=30)

@@ -22,7 +22,7 @@ from bot.i18n import translations
 from bot.storage.database import open_database
 from bot.storage.models import ConsentDecision, OutboxMessage, Referral
 from tests.conftest import SETTLEBOT, TEST_KEY, settlebot
-from tests.servers import MailBox, free_port
+from tests.servers import MailBox, Serve, free_port
 
 SCRIPTS = {
     # Arabic: asks for a person about housing; Harbourview's staff speak Arabic.
@@ -40,30 +40,6 @@ def _chat(env: dict[str, str], contact: str, lines: list[str]) -> str:
     result = settlebot("chat", "--contact", contact, stdin="\n".join(lines) + "\n", env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
-
-
-class Serve:
-    """`settlebot serve` on a free port."""
-
-    def __init__(self, env: dict[str, str]):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([str(SETTLEBOT), "serve", "--port", str(self.port)],
-                                        env={**os.environ, **env, "SETTLEBOT_PUBLIC_URL": self.url},
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz").json() == {"ok": True}:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError(f"settlebot serve did not start: {self.process.stderr.read()}")
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=30)
 
 
 def test_a_referral_from_chat_to_agency_and_back(database_url: str, mailbox: MailBox) -> None:

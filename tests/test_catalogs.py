@@ -28,8 +28,9 @@ def _template():
 
 
 def test_the_template_holds_every_sentence_in_the_code() -> None:
-    """A sentence added to bot/dialogue or bot/referrals without `make locales` would reach readers in English."""
-    in_code = {message[2] for folder in ("dialogue", "referrals")
+    """A sentence added to bot/dialogue, bot/referrals or bot/channels without `make locales` would reach readers
+    in English."""
+    in_code = {message[2] for folder in ("dialogue", "referrals", "channels")
                for message in extract_from_dir(LOCALES.parent / "bot" / folder, keywords={"_": None, "n_": (1, 2)})}
     in_template = {message.id for message in _template() if message.id}
     assert in_code == in_template, "run 'make locales' and translate what is new"

@@ -1,22 +1,32 @@
-"""`settlebot telegram` against a fake Bot API server on loopback, over real HTTP: whole
-conversations with buttons in Ukrainian, Punjabi and Arabic (right to left)."""
+"""The Telegram channel against a fake Bot API server on loopback, over real HTTP: `settlebot
+telegram` polling (conversations with buttons in Ukrainian, Punjabi and Arabic, right to left; the
+command menus; a referral accepted in the agency's group and pushed to the newcomer; /delete), and
+`settlebot serve` taking the same updates by webhook."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
+import shutil
 import signal
 import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from bot.channels.telegram.webhook import secret_token
 from bot.config import PROJECT_ROOT
 from bot.i18n import RLM, translations
 from bot.knowledge.loader import load_knowledge_base
 from bot.storage.database import open_database
-from bot.storage.models import Contact, Message
-from tests.conftest import SETTLEBOT, TEST_KEY
-from tests.fake_telegram import FakeBotAPI
+from bot.storage.models import Contact, Message, Referral, ReferralEvent
+from tests.conftest import SETTLEBOT, TEST_KEY, settlebot
+from tests.fake_telegram import BOT, FakeBotAPI
+from tests.servers import Serve
 
 KB = load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0]
 PEOPLE = {  # chat id: (language, question, the entry that answers it)
@@ -26,15 +36,45 @@ PEOPLE = {  # chat id: (language, question, the entry that answers it)
 }
 
 
+AGENCY_GROUP = -1001500
+AGENCY_MEMBER, STRANGER = 4242, 9999
+
+
+def agency_group_config(tmp_path: Path) -> Path:
+    """config.yml with a copy of the knowledge base where Harbourview takes referrals in a Telegram group."""
+    directory = tmp_path / "kb"
+    shutil.copytree(PROJECT_ROOT / "knowledge_base", directory)
+    agencies = directory / "agencies.yml"
+    agencies.write_text(agencies.read_text(encoding="utf-8").replace(
+        "    email: intake@harbourview.example.org\n",
+        f"    email: intake@harbourview.example.org\n    telegram_chat: {AGENCY_GROUP}\n"), encoding="utf-8")
+    config = tmp_path / "config.yml"
+    config.write_text((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8")
+                      .replace("knowledge_base: knowledge_base", f"knowledge_base: {directory}")
+                      .replace("intents_dir: intents", f"intents_dir: {PROJECT_ROOT / 'intents'}"), encoding="utf-8")
+    return config
+
+
+def telegram_env(api: FakeBotAPI, database_url: str) -> dict[str, str]:
+    return {"TELEGRAM_BOT_TOKEN": "123456:test-token", "TELEGRAM_API_BASE": api.base,
+            "SETTLEBOT_DATABASE_URL": database_url, "SETTLEBOT_SECRET_KEY": TEST_KEY}
+
+
 @pytest.fixture
-def telegram(database_url: str):
-    api = FakeBotAPI().start()
-    process = subprocess.Popen(
-        [str(SETTLEBOT), "telegram"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "123456:test-token", "TELEGRAM_API_BASE": api.base,
-             "SETTLEBOT_DATABASE_URL": database_url, "SETTLEBOT_SECRET_KEY": TEST_KEY})
+def api() -> Iterator[FakeBotAPI]:
+    fake = FakeBotAPI().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def telegram(api: FakeBotAPI, database_url: str, tmp_path: Path) -> Iterator[FakeBotAPI]:
+    """`settlebot telegram` (polling) against the fake, with Harbourview's group set up."""
+    env = {**telegram_env(api, database_url), "SETTLEBOT_CONFIG": str(agency_group_config(tmp_path))}
+    process = subprocess.Popen([str(SETTLEBOT), "telegram"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, **env})
     try:
-        api.wait_for(lambda: any(m == "getUpdates" for m, _ in api.calls), timeout=90)
+        api.wait_for(lambda: api.called("getUpdates"), timeout=90)
         yield api
     finally:
         process.send_signal(signal.SIGINT)
@@ -42,7 +82,6 @@ def telegram(database_url: str):
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-        api.stop()
 
 
 def buttons(message: dict) -> list[str]:
@@ -86,7 +125,7 @@ def test_the_bot_does_not_talk_to_newcomers_in_groups(telegram: FakeBotAPI) -> N
 
 
 def test_long_replies_are_split_at_paragraphs_under_telegrams_limit() -> None:
-    from bot.channels.telegram import MAX_TEXT, split_text
+    from bot.channels.telegram.render import MAX_TEXT, split_text
 
     paragraphs = [f"{n} " + "word " * 300 for n in range(12)]  # 12 paragraphs of about 1,500 characters
     pieces = split_text("\n".join(paragraphs))
@@ -112,3 +151,137 @@ def test_delete_through_telegram_erases_the_contact(telegram: FakeBotAPI, databa
     with open_database(database_url)() as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 0
         assert session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_the_command_menu_is_set_in_every_language(telegram: FakeBotAPI) -> None:
+    menus = {call.get("language_code"): call["commands"] for call in telegram.called("setMyCommands")}
+    assert set(menus) == {None, "en", "fr", "es", "tl", "zh", "ko", "vi", "pa", "ar", "fa", "uk"}
+    assert [c["command"] for c in menus[None]] == ["start", "help", "language", "menu", "privacy", "mydata", "delete"]
+    arabic = {c["command"]: c["description"] for c in menus["ar"]}
+    assert arabic["delete"] == translations("ar").gettext("Erase what I keep about you")
+
+
+def test_the_apps_language_is_a_first_guess_only(telegram: FakeBotAPI) -> None:
+    api = telegram
+    api.user_says(801, "hi", language_code="uk")  # "hi" says nothing; the app is set to Ukrainian
+    api.wait_for(lambda: api.sent(801))
+    menu = api.sent(801)[0]
+    assert buttons(menu)[0] == "lang:uk"
+    assert translations("uk").gettext("Which language do you want me to use?") in menu["text"]
+    assert "I think you wrote" not in menu["text"]  # nobody wrote Ukrainian: no claim that they did
+
+
+def _handoff_in_arabic(api: FakeBotAPI, chat: int) -> str:
+    """An Arabic speaker asks for a person about housing and agrees; the reference code."""
+    steps = [("says", "أريد التحدث مع موظف عن السكن"), ("presses", "lang:ar"), ("presses", "consent:yes"),
+             ("says", "Amira"), ("presses", "reach:chat"), ("says", "نحتاج شقة قبل نهاية الشهر")]
+    for kind, what in steps:
+        before = len(api.sent(chat))
+        if kind == "says":
+            api.user_says(chat, what, language_code="ar")
+        else:
+            api.user_presses(chat, what)
+        api.wait_for(lambda before=before: len(api.sent(chat)) > before)
+    api.wait_for(lambda: re.search(r"SB-\w{6}", api.sent(chat)[-1]["text"]))
+    return re.search(r"SB-\w{6}", api.sent(chat)[-1]["text"]).group()
+
+
+def test_a_referral_in_the_agency_group_and_the_news_pushed_to_the_newcomer(telegram: FakeBotAPI,
+                                                                            database_url: str) -> None:
+    api, newcomer = telegram, 901
+    api.members[AGENCY_GROUP] = {AGENCY_MEMBER}
+    code = _handoff_in_arabic(api, newcomer)
+    # The worker in the same process posts the referral to Harbourview's group, in English, with buttons.
+    api.wait_for(lambda: api.sent(AGENCY_GROUP))
+    [posted] = api.sent(AGENCY_GROUP)
+    assert code in posted["text"] and "Amira" in posted["text"] and "نحتاج شقة قبل نهاية الشهر" in posted["text"]
+    assert buttons(posted) == [f"agency:{action}:{code}" for action in ("acknowledge", "accept", "decline")]
+    message = {"message_id": 77, "date": 0, "text": posted["text"], "from": BOT,
+               "chat": {"id": AGENCY_GROUP, "type": "supergroup", "title": "Harbourview intake"}}
+    # Someone outside the group (a public group can be read by anyone) cannot accept it.
+    api.user_presses(STRANGER, f"agency:accept:{code}", chat_id=AGENCY_GROUP, message=message)
+    api.wait_for(lambda: any(c.get("show_alert") for c in api.called("answerCallbackQuery")))
+    refusal = [c for c in api.called("answerCallbackQuery") if c.get("show_alert")][-1]
+    assert refusal["text"] == "Only members of this group can act on its referrals."
+    # A member acknowledges, then accepts: the message shows who did what; the buttons left shrink.
+    api.user_presses(AGENCY_MEMBER, f"agency:acknowledge:{code}", chat_id=AGENCY_GROUP, message=message)
+    api.wait_for(lambda: api.called("editMessageText"))
+    assert buttons(api.called("editMessageText")[0]) == [f"agency:accept:{code}", f"agency:decline:{code}"]
+    pushed_before = len(api.sent(newcomer))
+    api.user_presses(AGENCY_MEMBER, f"agency:accept:{code}", chat_id=AGENCY_GROUP, message=message)
+    api.wait_for(lambda: len(api.called("editMessageText")) >= 2)
+    accepted = api.called("editMessageText")[1]
+    assert f"Accepted by U{AGENCY_MEMBER}" in accepted["text"] and buttons(accepted) == []
+    # The newcomer hears at once, in Arabic, without writing anything.
+    api.wait_for(lambda: len(api.sent(newcomer)) > pushed_before)
+    news = api.sent(newcomer)[-1]["text"].replace(RLM, "")
+    assert code in news and "Harbourview" in news
+    assert translations("ar").gettext("Good news: {agency} accepted your request {code}. Please contact them and "
+                                      "give them this code.").split("{")[0].strip() in news
+    with open_database(database_url)() as session:
+        referral = session.scalars(select(Referral).where(Referral.code == code)).one()
+        assert referral.status == "accepted"
+        actors = session.execute(select(ReferralEvent.actor, ReferralEvent.status)
+                                 .where(ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.id)).all()
+        assert [tuple(a) for a in actors] == [("newcomer", "sent"), ("agency:harbourview", "acknowledged"),
+                                              ("agency:harbourview", "accepted")]
+        # The chat id is kept only sealed, to push to: no table holds it in the clear.
+        for table in ("contacts", "messages", "referrals", "outbox"):
+            rows = session.execute(text(f"SELECT * FROM {table}")).all()
+            assert str(newcomer) not in repr(rows).replace(f"U{AGENCY_MEMBER}", "")
+
+
+# Webhook mode: `settlebot serve` takes the updates ----------------------------------------------
+
+
+@pytest.fixture
+def served(api: FakeBotAPI, database_url: str) -> Iterator[tuple[FakeBotAPI, str]]:
+    serve = Serve(telegram_env(api, database_url), timeout=120)
+    try:
+        yield api, serve.url
+    finally:
+        serve.stop()
+
+
+def _post(url: str, update: dict, secret: str | None = None) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token(TEST_KEY.encode()) if secret is None else secret}
+    return httpx.post(f"{url}/telegram/webhook", json=update, headers=headers, timeout=60)
+
+
+def test_the_webhook_refuses_a_wrong_secret_and_answers_a_redelivery_once(served) -> None:
+    api, url = served
+    update = api.message_update(1001, "how do i apply for msp")
+    assert _post(url, update, secret="guess").status_code == 403
+    assert _post(url, update, secret="").status_code == 403
+    assert api.sent(1001) == []  # nothing handled
+    assert _post(url, {"not": "an update"}).status_code == 400
+    assert _post(url, update).status_code == 200
+    assert _post(url, update).status_code == 200  # Telegram retrying: handled once
+    assert len(api.sent(1001)) == 1 and buttons(api.sent(1001)[0])[0] == "lang:en"
+
+
+def test_two_hundred_updates_at_once_get_one_reply_each(served) -> None:
+    api, url = served
+    updates = [api.message_update(2000 + n, "how do i apply for msp") for n in range(200)]
+
+    async def post_all() -> list[int]:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token(TEST_KEY.encode())}
+        async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=200)) as client:
+            responses = await asyncio.gather(*(client.post(f"{url}/telegram/webhook", json=u, headers=headers)
+                                               for u in updates))
+        return [r.status_code for r in responses]
+
+    assert asyncio.run(post_all()) == [200] * 200
+    replies = [len(api.sent(2000 + n)) for n in range(200)]
+    assert replies == [1] * 200
+
+
+def test_set_webhook_points_telegram_at_serve(api: FakeBotAPI, database_url: str) -> None:
+    env = {**telegram_env(api, database_url), "SETTLEBOT_PUBLIC_URL": "https://bot.lip.example.org"}
+    result = settlebot("telegram", "set-webhook", env=env)
+    assert result.returncode == 0, result.stderr
+    [call] = api.called("setWebhook")
+    assert call["url"] == "https://bot.lip.example.org/telegram/webhook"
+    assert call["secret_token"] == secret_token(TEST_KEY.encode())  # what serve checks
+    assert len(api.called("setMyCommands")) == 12
+    assert "https://bot.lip.example.org/telegram/webhook" in result.stdout

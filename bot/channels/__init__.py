@@ -1,1 +1,39 @@
-"""Channels: each turns its wire format into the dialogue's Inbound and renders its Outbound."""
+"""Channels: each turns its wire format into the dialogue's Inbound and renders its Outbound.
+
+A channel that platforms call over HTTP (a webhook) is a `WebChannel`: built from the runtime and
+the dialogue, its routes join `settlebot serve`'s app, and it may hold something open while the
+app runs (a client session)."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Protocol
+
+from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.dialogue import Dialogue
+    from bot.runtime import Runtime
+
+
+class WebChannel(Protocol):
+    name: str
+
+    def __init__(self, runtime: Runtime, dialogue: Dialogue) -> None: ...
+
+    @staticmethod
+    def configured(settings: Settings) -> bool:
+        """Whether this deployment has set the channel up (its secrets are in the environment)."""
+
+    def routes(self) -> list[Route]: ...
+
+    def running(self) -> AbstractAsyncContextManager[None]:
+        """Entered when the app starts, left when it stops."""
+
+
+def web_channels(settings: Settings) -> list[type[WebChannel]]:
+    """The web channels this deployment has set up."""
+    from bot.channels.telegram.webhook import TelegramWebhook
+
+    return [channel for channel in (TelegramWebhook,) if channel.configured(settings)]

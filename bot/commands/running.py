@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import threading
 import time
@@ -81,26 +80,44 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from bot.channels import web_channels
     from bot.web.app import create_app
 
     runtime = open_runtime(settings)
-    print(f"settlebot serve: http://{args.host}:{args.port} (agency API, /healthz); links in emails use "
+    kinds = web_channels(settings)
+    dialogue = runtime.dialogue(args.nlu) if kinds else None  # trains the NLU: only for a channel to answer
+    channels = [kind(runtime, dialogue) for kind in kinds]
+    names = "".join(f", /{channel.name} webhook" for channel in channels)
+    print(f"settlebot serve: http://{args.host}:{args.port} (agency API, /healthz{names}); links in emails use "
           f"{settings.public_url} ($SETTLEBOT_PUBLIC_URL). Ctrl-C stops.", file=sys.stderr, flush=True)
     with background_worker(runtime):
-        uvicorn.run(create_app(runtime), host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(create_app(runtime, channels), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
 def telegram(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.channels.telegram import build_application
-
-    token = os.environ.get("TELEGRAM_BOT_TOKEN")
-    if not token:
+    if not settings.telegram.token:
         print("settlebot: set TELEGRAM_BOT_TOKEN to the token @BotFather gave your bot", file=sys.stderr)
         return 1
+    if args.action == "set-webhook":
+        import asyncio
+
+        from bot.channels.telegram.webhook import PATH, set_webhook
+
+        url = args.url or settings.public_url + PATH
+        if not url.startswith("https://") and not settings.telegram.api_base:
+            print(f"settlebot: Telegram posts only to https:// addresses, not {url}; set SETTLEBOT_PUBLIC_URL "
+                  "or --url", file=sys.stderr)
+            return 1
+        asyncio.run(set_webhook(settings, settings.secret_key(), url))
+        print(f"Telegram now posts updates to {url}; the command menu is set in every language. "
+              "Run 'settlebot serve' there.")
+        return 0
+    from bot.channels.telegram.application import ALLOWED_UPDATES, build_application
+
     runtime = open_runtime(settings)
-    application = build_application(runtime.dialogue(args.nlu), token, os.environ.get("TELEGRAM_API_BASE"))
+    application = build_application(runtime, runtime.dialogue(args.nlu))
     print("settlebot telegram: polling for messages; Ctrl-C stops.", file=sys.stderr, flush=True)
     with background_worker(runtime):
-        application.run_polling(allowed_updates=["message", "callback_query"])
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0

@@ -32,7 +32,7 @@ from bot.dialogue.replies import (
     TOPIC,
     Replies,
 )
-from bot.i18n import languages_named, long_date
+from bot.i18n import languages_named, long_date, supported_language
 from bot.knowledge.model import Entry, KnowledgeBase
 from bot.knowledge.search import EntrySearch
 from bot.languages import DEFAULT, SUPPORTED
@@ -110,6 +110,8 @@ class Dialogue:
         with self.conversations.open(contact, inbound.channel) as conversation:
             if inbound.delivery_id and not conversation.first_delivery(inbound.channel, inbound.delivery_id):
                 return []  # handled already (a platform retrying): no second reply, no second referral
+            if inbound.reachable and conversation.address is None:  # so that news can reach them
+                conversation.address = self.box.seal({"address": inbound.sender})
             turn = _Turn(self, self.knowledge, conversation, inbound)
             replies = turn.run()
             parse = None if turn.redacted else turn.parse  # a typed name's "intent" says nothing
@@ -144,8 +146,10 @@ class _Turn(HandoffSteps):
 
     @property
     def language(self) -> str:
-        """The reader's language: confirmed, else the confident first guess, else English."""
-        return self.conversation.language or self.state.get("guess") or DEFAULT
+        """The reader's language: confirmed, else the confident first guess, else the language of
+        their app (Telegram's), else English."""
+        return (self.conversation.language or self.state.get("guess")
+                or supported_language(self.inbound.language_hint) or DEFAULT)
 
     def replies(self, language: str | None = None) -> Replies:
         return Replies(language or self.language, self.kb)
@@ -208,8 +212,7 @@ class _Turn(HandoffSteps):
         self.emergency_shown = True
         self.state["choices"] = [c for c in offered
                                  if c.startswith((LANGUAGE, TOPIC, ENTRY)) or c == MENU or c in HANDOFF_CHOICES]
-        language = self.conversation.language or self.guess() or self.state.get("guess")
-        return [self.replies(language).emergency(self.kb.emergency)]
+        return [self.replies(self.conversation.language or self.guess()).emergency(self.kb.emergency)]
 
     def keep_waiting(self) -> None:
         """This turn does not answer the menu on offer: what waits on it goes on waiting."""
@@ -269,7 +272,8 @@ class _Turn(HandoffSteps):
             self.state["guess"] = guessed
         if question or self.pending:  # a word that is no language ("klingon") leaves the question waiting
             self.state["pending"] = question or self.pending
-        return [self.replies(guessed).choose_language(guessed, greet=True)]
+        first = guessed or supported_language(self.inbound.language_hint)
+        return [self.replies(first).choose_language(first, greet=True, detected=bool(guessed))]
 
     # Choices -----------------------------------------------------------------------------------
 

@@ -1,8 +1,7 @@
 """The hand-off to a person, inside the dialogue: the partner service chosen, consent asked in
 the newcomer's language (a no is recorded too), then only what the agency needs (a name if they
 give one, how to reach them, one line about the need), and the referral written with its
-notifications in the same transaction. Also the news that comes back: an agency's answer and the
-follow-up question, shown at the person's next message on channels that cannot push."""
+notifications in the same transaction. The news that comes back is written in dialogue/news.py."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from bot.dialogue.messages import Inbound, Outbound
+from bot.dialogue.news import notice_reply
 from bot.dialogue.replies import BY_CHAT, BY_PHONE, CONSENT, NO_CONSENT, REACHED, SKIP, Replies
 from bot.knowledge.model import KnowledgeBase
 from bot.languages import DEFAULT
@@ -156,20 +156,6 @@ class HandoffSteps:
 
     def notices(self) -> list[Outbound]:
         """News about the person's referrals that no channel has pushed yet."""
-        shown = []
-        for notice in records.take_notices(self.conversation.connection, self.conversation.contact_id):
-            organization = self.kb.organizations.get(notice.get("organization") or "")
-            if organization is None:
-                continue
-            event, code = notice["event"], notice["code"]
-            if event == "referral.accepted":
-                shown.append(self.replies().accepted(organization, code, by_phone=notice.get("reach") == "phone"))
-            elif event == "referral.declined":
-                declined = self.state.setdefault("declined_by", {})  # by topic: not offered again for it
-                topic = self.state.get("topic") or ""
-                declined[topic] = [*declined.get(topic, []), organization.id]
-                shown.append(self.replies().declined(organization, code))
-            elif event == "referral.follow_up":
-                shown.append(self.replies().ask_reached(organization, code))
-        return shown
-
+        news = (notice_reply(self.replies(), self.state, notice)
+                for notice in records.take_notices(self.conversation.connection, self.conversation.contact_id))
+        return [reply for reply in news if reply]

@@ -13,6 +13,8 @@ class Inbound:
     choice: str | None = None  # the id of a choice the person pressed, on channels with buttons
     brief: bool = False  # the channel is SMS-like: answers are sent in their short form
     delivery_id: str | None = None  # the platform's id for this delivery: a redelivery is answered once
+    reachable: bool = False  # the channel can write to `sender` unasked: news is pushed (kept sealed)
+    language_hint: str | None = None  # the app's language setting (Telegram): a first guess, no more
 
 
 @dataclass(frozen=True)

@@ -73,14 +73,13 @@ class Replies(Sentences):
 
     # Conversation ------------------------------------------------------------------------------
 
-    def choose_language(self, first: str | None, greet: bool) -> Outbound:
+    def choose_language(self, first: str | None, *, greet: bool, detected: bool = False) -> Outbound:
         """The language menu, each name in its own script, with `first` (the guess, or the current
-        language) on top."""
+        language) on top. `detected`: `first` is the language the person's message was written in."""
         order = list(dict.fromkeys([first, *SUPPORTED] if first else SUPPORTED))
-        guessed = first if greet else None
         lines = [self._("Hello! I am settlebot, a free information service for newcomers.")] if greet else []
-        if guessed:
-            lines.append(self._("I think you wrote in {language}.", language=language_name(guessed)))
+        if first and detected:
+            lines.append(self._("I think you wrote in {language}.", language=language_name(first)))
         lines.append(self._("Which language do you want me to use?"))
         return self.say(*lines, choices=self.choices([LANGUAGE + lang for lang in order]))
 
@@ -270,3 +269,12 @@ class Replies(Sentences):
 
     def pick_a_number(self, n: int) -> Outbound:
         return self.say(self._("Please reply with a number from 1 to {n}.", n=n))
+
+
+def command_descriptions(language: str) -> dict[str, str]:
+    """What each command does, for a channel's command menu (Telegram's "/" menu)."""
+    sentences = Sentences(language)
+    _ = sentences._
+    return {"/start": _("Start again"), "/help": _("How to use this bot"), "/language": _("Change the language"),
+            "/menu": _("Main menu"), "/privacy": _("What I keep about you, and for how long"),
+            "/mydata": _("See what I keep about you"), "/delete": _("Erase what I keep about you")}

@@ -126,6 +126,18 @@ class _Check:
                   "write an https:// address (plain http only for localhost)")
         return False
 
+    def telegram_chat(self, m: Mapping, what: str) -> int | Literal[False] | None:
+        """An optional Telegram group's chat id: a negative number. False when it is given but is not one."""
+        value = m.get("telegram_chat")
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            return value
+        self.fail(m.line_of("telegram_chat"), f"{what}: telegram_chat {value!r} is not a group's chat id",
+                  "add the bot to the group and send /start@<your bot> there: the bot answers with the number "
+                  "to write here (a group's id is negative, e.g. -1001234567890)")
+        return False
+
     def date(self, m: Mapping, key: str, what: str) -> datetime.date | None:
         value = m.get(key)
         if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
@@ -203,8 +215,10 @@ def _agencies(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
             check.fail(org.line_of("language"), f"organization {org_id}: language '{language}' is not supported",
                        f"write the code of the language its staff work in, one of: {' '.join(SUPPORTED)}")
         webhook = check.webhook(org, "webhook_url", f"organization {org_id}")
-        if None not in (org_id, name, email, url) and language in SUPPORTED and webhook is not False:
-            kb.organizations[org_id] = Organization(org_id, name, email, url, language, webhook)
+        telegram_chat = check.telegram_chat(org, f"organization {org_id}")
+        if (None not in (org_id, name, email, url) and language in SUPPORTED and webhook is not False
+                and telegram_chat is not False):
+            kb.organizations[org_id] = Organization(org_id, name, email, url, language, webhook, telegram_chat)
             if org is inbox:
                 kb.general_inbox = org_id
         for service in check.items(org, "services", "service") if org is not inbox else []:

@@ -44,6 +44,7 @@ class Organization:
     url: str
     language: str  # its language of work: referral emails are written in it
     webhook_url: str | None  # referrals are also posted here as signed JSON, if set
+    telegram_chat: int | None = None  # a Telegram group: referrals also arrive there, with buttons to act
 
 
 @dataclass(frozen=True)

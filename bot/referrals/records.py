@@ -110,8 +110,10 @@ def create_referral(connection: Connection, box: SecretBox, request: Request, fo
 
 
 def notification_kinds(organization: Organization) -> list[str]:
-    """How an agency hears of a referral: always by email, and by webhook if it has one."""
-    return ["email", *(["webhook"] if organization.webhook_url else [])]
+    """How an agency hears of a referral: always by email, and by webhook and in its Telegram group
+    if it has them."""
+    return ["email", *(["webhook"] if organization.webhook_url else []),
+            *(["telegram"] if organization.telegram_chat else [])]
 
 
 def enqueue(connection: Connection, kind: str, recipient: str, payload: dict, referral_id: int | None) -> str:

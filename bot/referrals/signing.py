@@ -7,13 +7,11 @@ import hashlib
 import hmac
 import time
 
-
-def _derive(secret_key: bytes, purpose: str) -> str:
-    return hmac.new(secret_key, purpose.encode(), hashlib.sha256).hexdigest()
+from bot.storage.secrets import derive_key
 
 
 def link_key(secret_key: bytes, organization_id: str, code: str) -> str:
-    return _derive(secret_key, f"link\0{organization_id}\0{code}")[:32]
+    return derive_key(secret_key, f"link\0{organization_id}\0{code}")[:32]
 
 
 def agency_link(public_url: str, secret_key: bytes, organization_id: str, code: str) -> str:
@@ -22,7 +20,7 @@ def agency_link(public_url: str, secret_key: bytes, organization_id: str, code: 
 
 def webhook_secret(secret_key: bytes, organization_id: str) -> str:
     """The agency's own secret for checking webhook signatures (`settlebot agencies secret ORG`)."""
-    return _derive(secret_key, f"webhook\0{organization_id}")
+    return derive_key(secret_key, f"webhook\0{organization_id}")
 
 
 def signature(secret: str, body: bytes, timestamp: int | None = None) -> str:

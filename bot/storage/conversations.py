@@ -35,12 +35,15 @@ def _insert_if_new(connection: Connection, table: type, values: dict) -> bool:
 
 
 class Conversation:
-    def __init__(self, connection: Connection, contact_id: str, language: str | None, state: dict):
+    def __init__(self, connection: Connection, contact_id: str, language: str | None, state: dict,
+                 address: str | None):
         self.connection = connection  # this turn's transaction: what else the turn writes joins it
         self.contact_id = contact_id
         self._messages: list[dict] = []
         self.language = language
         self.state = state
+        self.address = address  # sealed; None on channels that cannot push
+        self._address_kept = address
         self.erased = False
 
     def log(self, *, inbound: bool, text: str, language: str | None, intent: str | None = None) -> None:
@@ -75,11 +78,14 @@ class Conversation:
         self.connection.execute(delete(Contact).where(Contact.id == self.contact_id))
         self.erased = True
 
-    def save(self) -> None:
+    def save(self, seen: bool = True) -> None:
+        """`seen`: the person wrote (news pushed to them is not their being seen)."""
         if self.erased:
             return
-        self.connection.execute(update(Contact).where(Contact.id == self.contact_id).values(
-            language=self.language, state=self.state, last_seen_at=now()))
+        values = {"language": self.language, "state": self.state, **({"last_seen_at": now()} if seen else {})}
+        if self.address != self._address_kept:
+            values["address"] = self.address
+        self.connection.execute(update(Contact).where(Contact.id == self.contact_id).values(values))
         if self._messages:
             self.connection.execute(insert(Message), self._messages)
 
@@ -99,11 +105,23 @@ class Conversations:
                           "last_seen_at": now()}
                 _insert_if_new(connection, Contact, values)
                 row = self._locked(connection, contact_id)
-            conversation = Conversation(connection, contact_id, row.language, dict(row.state or {}))
+            conversation = Conversation(connection, contact_id, row.language, dict(row.state or {}), row.address)
             yield conversation
             conversation.save()
 
+    @contextmanager
+    def existing(self, contact_id: str) -> Iterator[Conversation | None]:
+        """The contact's conversation, or None if they erased it (or never wrote); saved when the block ends."""
+        with self._sessions.begin() as session:
+            connection = session.connection()
+            row = self._locked(connection, contact_id)
+            conversation = (Conversation(connection, contact_id, row.language, dict(row.state or {}), row.address)
+                            if row else None)
+            yield conversation
+            if conversation:
+                conversation.save(seen=False)
+
     @staticmethod
     def _locked(connection: Connection, contact_id: str) -> Row | None:
-        return connection.execute(select(Contact.language, Contact.state).where(Contact.id == contact_id)
-                                  .with_for_update()).first()
+        return connection.execute(select(Contact.language, Contact.state, Contact.address)
+                                  .where(Contact.id == contact_id).with_for_update()).first()

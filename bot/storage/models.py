@@ -1,5 +1,5 @@
 """The tables. Contacts are stored under a pseudonym (a keyed hash of channel and external id):
-the raw phone number or Telegram id is never written. Message text is kept only for the retention
+the raw phone number or Telegram id is never written in the clear. Message text is kept only for the retention
 period; `settlebot purge` blanks it and keeps the rest for reports."""
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ class Contact(Base):
     channel: Mapped[str] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(16))
     state: Mapped[dict] = mapped_column(JSON, default=dict)  # the dialogue's state for this person
+    # On channels that can push (Telegram, SMS): the chat id or number, sealed (storage/secrets.py),
+    # so that an agency's answer reaches the person at once. Erased with the contact, or by
+    # `settlebot purge` once nothing is left to tell them.
+    address: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
     last_seen_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)
 

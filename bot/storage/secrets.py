@@ -4,6 +4,8 @@ SETTLEBOT_SECRET_KEY, so that a copy of the database alone reveals no name or ph
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -26,3 +28,9 @@ class SecretBox:
         except InvalidToken:
             raise ValueError("cannot decrypt: SETTLEBOT_SECRET_KEY is not the key these details were stored "
                              "under") from None
+
+
+def derive_key(secret_key: bytes, purpose: str) -> str:
+    """A key of its own for one purpose (a link, an agency's webhook, Telegram's webhook), derived
+    from SETTLEBOT_SECRET_KEY: nothing more to configure, and none reveals another."""
+    return hmac.new(secret_key, purpose.encode(), hashlib.sha256).hexdigest()

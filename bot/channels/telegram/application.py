@@ -1,0 +1,126 @@
+"""The Telegram application: updates in, replies out. Newcomers are answered only in private
+chats; in a group the bot acts only for an agency (channels/telegram/agencies.py).
+
+Updates of different chats are handled at once, each chat's in the order they came. Every update
+is handled once: its update_id goes to the dialogue, which records it in the same transaction as
+the turn, so a redelivery (Telegram retries webhooks) gets no second reply in any process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.telegram.agencies import BUTTON, group_handlers
+from bot.channels.telegram.render import send
+from bot.config import TelegramSettings
+from bot.dialogue import Dialogue, Inbound
+from bot.dialogue.core import COMMANDS
+from bot.dialogue.replies import command_descriptions
+from bot.languages import DEFAULT, SUPPORTED
+from bot.runtime import Runtime
+
+CHANNEL = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
+CONCURRENT_UPDATES = 64
+# A 429 from Telegram (its flood limit) is waited out and the message sent again, this many times.
+RETRIES_AFTER_FLOOD_LIMIT = 5
+
+
+class PerChatOrder(BaseUpdateProcessor):
+    """Several chats at once, one chat's updates in turn: a person's "1" then "2" are answered in
+    that order."""
+
+    def __init__(self, max_concurrent_updates: int):
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: Counter[int] = Counter()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+        chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else 0
+        self._users[chat] += 1
+        try:
+            async with self._locks.setdefault(chat, asyncio.Lock()):
+                await coroutine
+        finally:
+            self._users[chat] -= 1
+            if not self._users[chat]:  # no one else waits for this chat: forget its lock
+                del self._users[chat], self._locks[chat]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def bot_options(settings: TelegramSettings) -> dict:
+    """What every Bot API client of ours shares: the server, and the rate limiter."""
+    base = settings.api_base
+    return {"base_url": f"{base}/bot" if base else None, "base_file_url": f"{base}/file/bot" if base else None,
+            "rate_limiter": AIORateLimiter(overall_max_rate=settings.messages_per_second,
+                                           max_retries=RETRIES_AFTER_FLOOD_LIMIT)}
+
+
+def new_bot(settings: TelegramSettings) -> ExtBot:
+    options = {k: v for k, v in bot_options(settings).items() if v is not None}
+    return ExtBot(settings.token, **options)
+
+
+def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = True) -> Application:
+    """`updater`: poll for updates (`settlebot telegram`); without it, the webhook feeds them."""
+    settings = runtime.settings.telegram
+    builder = (Application.builder().bot(new_bot(settings)).concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
+               .post_init(lambda application: set_command_menus(application.bot)))
+    if not updater:
+        builder = builder.updater(None)
+    application = builder.build()
+
+    async def reply(update: Update, inbound: Inbound) -> None:
+        replies = await asyncio.to_thread(dialogue.handle, inbound)  # the database: off the event loop
+        for outbound in replies:
+            await send(update.get_bot(), update.effective_chat.id, outbound)
+
+    def inbound(update: Update, **what: object) -> Inbound:
+        user = update.effective_user
+        return Inbound(CHANNEL, str(update.effective_chat.id), delivery_id=str(update.update_id), reachable=True,
+                       language_hint=user.language_code if user else None, **what)
+
+    async def on_text(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await reply(update, inbound(update, text=update.effective_message.text))  # commands too: the core reads them
+
+    async def on_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.callback_query.answer()  # the button stops spinning
+        if update.effective_chat and update.effective_chat.type == update.effective_chat.PRIVATE:
+            await reply(update, inbound(update, choice=update.callback_query.data))
+
+    on_agency_button, on_group_start = group_handlers(runtime)
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    application.add_handler(MessageHandler(private & filters.TEXT, on_text))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=lambda data: not data.startswith(BUTTON)))
+    application.add_handler(CallbackQueryHandler(on_agency_button, pattern=lambda data: data.startswith(BUTTON)))
+    application.add_handler(CommandHandler("start", on_group_start, filters=groups))
+    return application
+
+
+async def set_command_menus(bot: ExtBot) -> None:
+    """The "/" menu in every supported language (Telegram picks it by the person's app language;
+    Chinese by its script), and English for everyone else."""
+    menus = [(None, DEFAULT), *((language.split("-")[0], language) for language in SUPPORTED if language != "zh-Hant")]
+    for code, language in menus:
+        descriptions = command_descriptions(language)
+        commands = [BotCommand(command.lstrip("/"), descriptions[command]) for command in COMMANDS]
+        await bot.set_my_commands(commands, language_code=code)

@@ -1,0 +1,70 @@
+"""Telegram's webhook: `POST /telegram/webhook` in `settlebot serve`, and `settlebot telegram
+set-webhook` to point Telegram at it.
+
+Telegram sends the secret token it was given at set-webhook in X-Telegram-Bot-Api-Secret-Token; a
+request without it gets 403. The token is derived from SETTLEBOT_SECRET_KEY: nothing more to
+configure. Each update is handled before the answer, so an update that fails is retried by
+Telegram, and one handled already is not handled again (the dialogue records its update_id)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Update
+
+from bot.channels.telegram.application import ALLOWED_UPDATES, build_application, new_bot, set_command_menus
+from bot.config import Settings
+from bot.dialogue import Dialogue
+from bot.runtime import Runtime
+from bot.storage.secrets import derive_key
+
+PATH = "/telegram/webhook"
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+def secret_token(secret_key: bytes) -> str:
+    return derive_key(secret_key, "telegram webhook")
+
+
+class TelegramWebhook:
+    name = "telegram"
+
+    def __init__(self, runtime: Runtime, dialogue: Dialogue):
+        self._application = build_application(runtime, dialogue, updater=False)
+        self._secret = secret_token(runtime.secret_key)
+
+    @staticmethod
+    def configured(settings: Settings) -> bool:
+        return bool(settings.telegram.token)
+
+    def routes(self) -> list[Route]:
+        return [Route(PATH, self._receive, methods=["POST"])]
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with self._application:  # the Bot API client: opened with the app, closed with it
+            yield
+
+    async def _receive(self, request: Request) -> Response:
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self._secret):
+            return PlainTextResponse("wrong or missing secret token: run 'settlebot telegram set-webhook'", 403)
+        try:
+            update = Update.de_json(await request.json(), self._application.bot)
+        except (ValueError, TypeError, KeyError):
+            return PlainTextResponse("the body is not a Telegram update", 400)
+        application = self._application
+        await application.update_processor.process_update(update, application.process_update(update))
+        return Response(status_code=200)
+
+
+async def set_webhook(settings: Settings, secret_key: bytes, url: str) -> None:
+    """Point Telegram at `url` with the secret token, and set the command menus."""
+    bot = new_bot(settings.telegram)
+    async with bot:
+        await bot.set_webhook(url, secret_token=secret_token(secret_key), allowed_updates=ALLOWED_UPDATES)
+        await set_command_menus(bot)
