@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -114,3 +115,21 @@ class Serve:
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=30)
+
+
+def write_config(directory: Path, knowledge_base: Path | None = None, **settings: str) -> Path:
+    """A copy of config.yml in `directory` (for SETTLEBOT_CONFIG), its paths pointing back at the
+    project, `knowledge_base` at another folder if given, and each `setting: value` line replaced
+    ("lease_seconds": "2")."""
+    from bot.config import PROJECT_ROOT
+
+    knowledge_base = knowledge_base or PROJECT_ROOT / "knowledge_base"
+    text = ((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8")
+            .replace("knowledge_base: knowledge_base", f"knowledge_base: {knowledge_base}")
+            .replace("intents_dir: intents", f"intents_dir: {PROJECT_ROOT / 'intents'}"))
+    for setting, value in settings.items():
+        text, found = re.subn(rf"(?m)^(\s*{setting}:) \S+", rf"\g<1> {value}", text)
+        assert found == 1, f"config.yml has no single '{setting}:' line"
+    config = directory / "config.yml"
+    config.write_text(text, encoding="utf-8")
+    return config

@@ -17,12 +17,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from bot.config import PROJECT_ROOT
 from bot.i18n import translations
 from bot.storage.database import open_database
 from bot.storage.models import ConsentDecision, OutboxMessage, Referral
 from tests.conftest import SETTLEBOT, TEST_KEY, settlebot
-from tests.servers import MailBox, Serve, free_port
+from tests.servers import MailBox, Serve, free_port, write_config
 
 SCRIPTS = {
     # Arabic: asks for a person about housing; Harbourview's staff speak Arabic.
@@ -142,12 +141,7 @@ def _hanging_smtp(port: int, stop: threading.Event) -> threading.Thread:
 
 
 def test_a_worker_killed_mid_delivery_is_picked_up_after_a_restart(database_url: str, tmp_path: Path) -> None:
-    config = tmp_path / "config.yml"
-    config.write_text((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8")
-                      .replace("knowledge_base: knowledge_base", f"knowledge_base: {PROJECT_ROOT / 'knowledge_base'}")
-                      .replace("intents_dir: intents", f"intents_dir: {PROJECT_ROOT / 'intents'}")
-                      .replace("lease_seconds: 120", "lease_seconds: 2")
-                      .replace("retry_first_seconds: 30", "retry_first_seconds: 0.5"), encoding="utf-8")
+    config = write_config(tmp_path, lease_seconds="2", retry_first_seconds="0.5")
     port = free_port()
     env = _env(database_url, SMTP_URL=f"smtp://127.0.0.1:{port}", SETTLEBOT_CONFIG=str(config))
     stop = threading.Event()

@@ -26,7 +26,7 @@ from bot.storage.database import open_database
 from bot.storage.models import Contact, Message, Referral, ReferralEvent
 from tests.conftest import SETTLEBOT, TEST_KEY, settlebot
 from tests.fake_telegram import BOT, FakeBotAPI
-from tests.servers import Serve
+from tests.servers import Serve, write_config
 
 KB = load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0]
 PEOPLE = {  # chat id: (language, question, the entry that answers it)
@@ -48,11 +48,7 @@ def agency_group_config(tmp_path: Path) -> Path:
     agencies.write_text(agencies.read_text(encoding="utf-8").replace(
         "    email: intake@harbourview.example.org\n",
         f"    email: intake@harbourview.example.org\n    telegram_chat: {AGENCY_GROUP}\n"), encoding="utf-8")
-    config = tmp_path / "config.yml"
-    config.write_text((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8")
-                      .replace("knowledge_base: knowledge_base", f"knowledge_base: {directory}")
-                      .replace("intents_dir: intents", f"intents_dir: {PROJECT_ROOT / 'intents'}"), encoding="utf-8")
-    return config
+    return write_config(tmp_path, knowledge_base=directory)
 
 
 def telegram_env(api: FakeBotAPI, database_url: str) -> dict[str, str]:

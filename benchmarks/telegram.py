@@ -1,0 +1,148 @@
+"""Telegram webhook throughput: updates posted to `settlebot serve` at /telegram/webhook, each
+handled (NLU, knowledge base, one SQLite transaction) and answered through a fake Bot API server on
+loopback before the webhook's 200 comes back: end to end, as Telegram would see it.
+
+Simulated newcomers, 40 at a time (Telegram's default webhook connections), each going through a
+short conversation: a question, the language button, another question, /menu, a topic button,
+thanks. The baseline, measured the same way against the same server in the same run, is GET
+/healthz: what the HTTP round trip alone costs.
+
+Telegram's own limit (about 30 messages a second per bot) is switched off for the run
+(settlebot.telegram.messages_per_second: 0): the fake has none, and the point is what settlebot
+can take.
+
+    python benchmarks/telegram.py            # print the table
+    python benchmarks/telegram.py --write    # and update docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from results import percentile, write_block
+
+from bot.channels.telegram.webhook import PATH, secret_token
+from bot.config import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT))  # the tests' fake Bot API server and `settlebot serve` runner
+from tests.fake_telegram import FakeBotAPI
+from tests.servers import Serve, write_config
+
+KEY = "settlebot-benchmark-key-" + "0" * 32
+CONCURRENT = 40
+CONVERSATIONS = [  # language, first question, second question, topic button
+    ("en", "how do i apply for msp", "where can i learn english for free", "topic:healthcare"),
+    ("es", "necesito mi SIN para trabajar", "cómo encuentro un médico de familia", "topic:jobs"),
+    ("zh-Hans", "我想找家庭医生", "怎么申请MSP", "topic:healthcare"),
+    ("ar", "أحتاج طبيب عائلة", "كيف أسجل في التأمين الصحي MSP", "topic:housing"),
+    ("pa", "ਮੈਨੂੰ family doctor ਚਾਹੀਦਾ", "ਮੈਨੂੰ LINC ਕਲਾਸ ਲਈ ਕੀ ਚਾਹੀਦਾ", "topic:language_classes"),
+    ("uk", "як подати заявку на MSP", "де шукати роботу у Ванкувері", "topic:housing"),
+]
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def updates_of(api: FakeBotAPI, user: int) -> list[dict]:
+    language, first, second, topic = CONVERSATIONS[user % len(CONVERSATIONS)]
+    return [api.message_update(user, first), api.button_update(user, f"lang:{language}"),
+            api.message_update(user, second), api.message_update(user, "/menu"), api.button_update(user, topic),
+            api.message_update(user, "thanks")]
+
+
+async def post_conversations(url: str, api: FakeBotAPI, users: range) -> tuple[list[float], float]:
+    """Each user's updates in order, CONCURRENT users at a time; the latencies (ms) and the wall time (s)."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token(KEY.encode())}
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(CONCURRENT)
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=CONCURRENT)) as client:
+        async def converse(user: int) -> None:
+            async with gate:
+                for update in updates_of(api, user):
+                    started = time.perf_counter()
+                    response = await client.post(url + PATH, json=update, headers=headers)
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    response.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(converse(user) for user in users))
+        return latencies, time.perf_counter() - started
+
+
+async def health(url: str, count: int) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(CONCURRENT)
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=CONCURRENT)) as client:
+        async def one() -> None:
+            async with gate:
+                started = time.perf_counter()
+                (await client.get(url + "/healthz")).raise_for_status()
+                latencies.append((time.perf_counter() - started) * 1000)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(count)))
+        return latencies, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--users", type=int, default=500, help="simulated newcomers (6 updates each)")
+    args = parser.parse_args()
+
+    api = FakeBotAPI().start()
+    with tempfile.TemporaryDirectory() as directory:
+        config = write_config(Path(directory), messages_per_second="0")
+        env = {"SETTLEBOT_CONFIG": str(config), "SETTLEBOT_SECRET_KEY": KEY, "TELEGRAM_BOT_TOKEN": "1:bench",
+               "TELEGRAM_API_BASE": api.base,
+               "SETTLEBOT_DATABASE_URL": f"sqlite:///{Path(directory) / 'bench.sqlite3'}"}
+        say("starting settlebot serve (it trains the NLU)...")
+        serve = Serve(env, timeout=180)
+        try:
+            say("warming up with 40 conversations...")
+            asyncio.run(post_conversations(serve.url, api, range(1, 41)))
+            say(f"measuring {args.users} conversations ({6 * args.users} updates)...")
+            webhook, wall = asyncio.run(post_conversations(serve.url, api, range(1000, 1000 + args.users)))
+            baseline, baseline_wall = asyncio.run(health(serve.url, len(webhook)))
+        finally:
+            serve.stop()
+            api.stop()
+    replies = sum(1 for method, _ in api.calls if method == "sendMessage")
+    rate = len(webhook) / wall
+    say(f"{rate:.0f} updates/s; {replies} messages sent in all")
+
+    lines = ["## Telegram webhook (`benchmarks/telegram.py`)", "",
+             f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} ({platform.python_version()}, "
+             f"{os.cpu_count()} cores): updates posted to `settlebot serve` at `/telegram/webhook` on a fresh SQLite "
+             "file database, each handled and its replies sent to a fake Bot API server on loopback before the "
+             f"webhook answers 200. {args.users} simulated newcomers, {CONCURRENT} at a time (Telegram's default "
+             "number of webhook connections), each sending 6 updates in order: a question, the language button, a "
+             "second question, /menu, a topic button, thanks (6 languages). Telegram's limit of about 30 messages "
+             "a second is switched off for the run (`settlebot.telegram.messages_per_second: 0`); with it on, "
+             "replies beyond 30 a second wait their turn. The baseline is `GET /healthz` on the same server, as "
+             "many requests at the same concurrency, in the same run.", "",
+             "| what | requests | per second | p50 (ms) | p99 (ms) | target |", "|---|---|---|---|---|---|",
+             f"| webhook update, end to end | {len(webhook)} | {rate:.0f} | {percentile(webhook, 50):.1f} | "
+             f"{percentile(webhook, 99):.1f} | >= 300 updates/s |",
+             f"| `GET /healthz` (baseline) | {len(baseline)} | {len(baseline) / baseline_wall:.0f} | "
+             f"{percentile(baseline, 50):.1f} | {percentile(baseline, 99):.1f} | |",
+             f"| ratio | | {rate / (len(baseline) / baseline_wall):.2f}x | "
+             f"{percentile(webhook, 50) / percentile(baseline, 50):.1f}x | "
+             f"{percentile(webhook, 99) / percentile(baseline, 99):.1f}x | |"]
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if args.write:
+        write_block("telegram", table, after="dialogue")
+
+
+if __name__ == "__main__":
+    main()
