@@ -135,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
                     "$TELEGRAM_BOT_TOKEN is set; and delivers notifications. Links in emails start with "
                     "$SETTLEBOT_PUBLIC_URL.")
     serve.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="processes taking requests (default: 1); each trains its own NLU. More use more "
+                            "cores: measured in docs/benchmarks.md")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.set_defaults(run=_lazy("running", "serve"))

@@ -96,10 +96,10 @@ class WebhookReceiver:
 class Serve:
     """`settlebot serve` on a free port."""
 
-    def __init__(self, env: dict[str, str], timeout: float = 60):
+    def __init__(self, env: dict[str, str], *options: str, timeout: float = 60):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([str(SETTLEBOT), "serve", "--port", str(self.port)],
+        self.process = subprocess.Popen([str(SETTLEBOT), "serve", "--port", str(self.port), *options],
                                         env={**os.environ, **env, "SETTLEBOT_PUBLIC_URL": self.url},
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + timeout

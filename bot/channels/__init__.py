@@ -6,6 +6,8 @@ app runs (a client session)."""
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Protocol
 
@@ -13,8 +15,20 @@ from starlette.routing import Route
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.dialogue import Dialogue
+    from bot.dialogue import Dialogue, Inbound, Outbound
     from bot.runtime import Runtime
+
+
+class AsyncDialogue:
+    """The dialogue for a channel on an event loop: each turn runs in a thread (it reads and
+    writes the database), as many at once as the database writes at once."""
+
+    def __init__(self, dialogue: Dialogue):
+        self._dialogue = dialogue
+        self._threads = ThreadPoolExecutor(dialogue.writers, thread_name_prefix="dialogue")
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self._dialogue.handle, inbound)
 
 
 class WebChannel(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 import time
@@ -81,17 +82,19 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from bot.channels import web_channels
-    from bot.web.app import create_app
+    from bot.config import default_config_path
+    from bot.web.app import CONFIG, ENGINE
 
-    runtime = open_runtime(settings)
-    kinds = web_channels(settings)
-    dialogue = runtime.dialogue(args.nlu) if kinds else None  # trains the NLU: only for a channel to answer
-    channels = [kind(runtime, dialogue) for kind in kinds]
-    names = "".join(f", /{channel.name} webhook" for channel in channels)
-    print(f"settlebot serve: http://{args.host}:{args.port} (agency API, /healthz{names}); links in emails use "
-          f"{settings.public_url} ($SETTLEBOT_PUBLIC_URL). Ctrl-C stops.", file=sys.stderr, flush=True)
-    with background_worker(runtime):
-        uvicorn.run(create_app(runtime, channels), host=args.host, port=args.port, log_level="warning")
+    runtime = open_runtime(settings)  # a broken knowledge base or setting stops here, before the workers start
+    names = "".join(f", /{kind.name} webhook" for kind in web_channels(settings))
+    os.environ[CONFIG] = str(args.config or default_config_path())
+    os.environ[ENGINE] = args.nlu or ""
+    print(f"settlebot serve: http://{args.host}:{args.port} (agency API, /healthz{names}) in {args.workers} "
+          f"process(es); links in emails use {settings.public_url} ($SETTLEBOT_PUBLIC_URL). Ctrl-C stops.",
+          file=sys.stderr, flush=True)
+    with background_worker(runtime):  # one outbox worker, in this process, however many serve
+        uvicorn.run("bot.web.app:app_from_environment", factory=True, workers=args.workers, host=args.host,
+                    port=args.port, log_level="warning")
     return 0
 
 

@@ -40,6 +40,7 @@ from bot.nlu.emergency import EMERGENCY
 from bot.nlu.engine import OUT_OF_SCOPE, NLUEngine, Parse
 from bot.nlu.text import script_counts
 from bot.storage.conversations import Conversation, Conversations
+from bot.storage.database import concurrent_writers
 from bot.storage.pseudonym import contact_id
 from bot.storage.secrets import SecretBox
 
@@ -95,6 +96,7 @@ class Dialogue:
         self._source = kb if callable(kb) else lambda: kb
         self.knowledge = Knowledge.of(self._source())
         self.conversations = Conversations(sessions)
+        self.writers = concurrent_writers(sessions)  # how many handle() calls are worth running at once
         self.box = SecretBox(secret_key)  # seals referral contact details
         self._secret_key = secret_key
 
@@ -107,12 +109,16 @@ class Dialogue:
         if current is not self.knowledge.kb:
             self.knowledge = Knowledge.of(current)
         contact = contact_id(self._secret_key, inbound.channel, inbound.sender)
+        # Understood before the transaction: the contact's row (on SQLite, the whole database) is
+        # locked only for the turn itself.
+        text = inbound.text.strip()
+        parse = self.nlu.parse(text) if text else None
         with self.conversations.open(contact, inbound.channel) as conversation:
             if inbound.delivery_id and not conversation.first_delivery(inbound.channel, inbound.delivery_id):
                 return []  # handled already (a platform retrying): no second reply, no second referral
             if inbound.reachable and conversation.address is None:  # so that news can reach them
                 conversation.address = self.box.seal({"address": inbound.sender})
-            turn = _Turn(self, self.knowledge, conversation, inbound)
+            turn = _Turn(self, self.knowledge, conversation, inbound, parse)
             replies = turn.run()
             parse = None if turn.redacted else turn.parse  # a typed name's "intent" says nothing
             conversation.log(inbound=True, text=turn.redacted or inbound.text or inbound.choice or "",
@@ -129,14 +135,15 @@ class Dialogue:
 class _Turn(HandoffSteps):
     """One inbound message: reads and changes the conversation, returns the replies."""
 
-    def __init__(self, dialogue: Dialogue, knowledge: Knowledge, conversation: Conversation, inbound: Inbound):
+    def __init__(self, dialogue: Dialogue, knowledge: Knowledge, conversation: Conversation, inbound: Inbound,
+                 parse: Parse | None):
         self.dialogue = dialogue
         self.kb = knowledge.kb
         self.search = knowledge.search
         self.conversation = conversation
         self.state = conversation.state
         self.inbound = inbound
-        self.parse: Parse | None = None
+        self.parse = parse  # the NLU's reading of the text, if there is text
         self.keep_choices = False  # an emergency or a wrong number leaves the menu on offer
         self.redacted: str | None = None  # what the transcript keeps instead of the text, if not the text
         self.emergency_shown = False
@@ -164,8 +171,7 @@ class _Turn(HandoffSteps):
         text = self.inbound.text.strip()
         offered: list[str] = self.state.get("choices") or []
         step = self.state.get("handoff", {}).get("step")
-        if text:
-            self.parse = self.dialogue.nlu.parse(text)
+        if self.parse:
             # Before anything else, commands and menus included. A name or a phone number is judged
             # by the listed crisis phrases alone: the danger model knows no names.
             typing_details = step in ("name", "phone")

@@ -54,6 +54,12 @@ def open_database(url: str) -> sessionmaker[Session]:
     return sessionmaker(create(url), expire_on_commit=False)
 
 
+def concurrent_writers(sessions: sessionmaker[Session]) -> int:
+    """How many transactions that write are worth running at once: SQLite takes one writer at a
+    time, and more threads only contend for the GIL while one of them holds the lock."""
+    return 1 if sessions.kw["bind"].dialect.name == "sqlite" else 8
+
+
 def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int:
     """Blank the text of messages and unanswered questions older than `retention`, erase the
     contact details of referrals finished before then, and forget what a contact not seen since

@@ -24,7 +24,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels import AsyncDialogue
 from bot.channels.telegram.agencies import BUTTON, group_handlers
+from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.render import send
 from bot.config import TelegramSettings
 from bot.dialogue import Dialogue, Inbound
@@ -38,6 +40,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 CONCURRENT_UPDATES = 64
 # A 429 from Telegram (its flood limit) is waited out and the message sent again, this many times.
 RETRIES_AFTER_FLOOD_LIMIT = 5
+CONNECTIONS = 16
 
 
 class PerChatOrder(BaseUpdateProcessor):
@@ -67,17 +70,14 @@ class PerChatOrder(BaseUpdateProcessor):
         pass
 
 
-def bot_options(settings: TelegramSettings) -> dict:
-    """What every Bot API client of ours shares: the server, and the rate limiter."""
-    base = settings.api_base
-    return {"base_url": f"{base}/bot" if base else None, "base_file_url": f"{base}/file/bot" if base else None,
-            "rate_limiter": AIORateLimiter(overall_max_rate=settings.messages_per_second,
-                                           max_retries=RETRIES_AFTER_FLOOD_LIMIT)}
-
-
 def new_bot(settings: TelegramSettings) -> ExtBot:
-    options = {k: v for k, v in bot_options(settings).items() if v is not None}
-    return ExtBot(settings.token, **options)
+    """A Bot API client: Telegram's server or another, with the rate limiter, over aiohttp
+    (aiohttp_request.py). Its connection pool is small: a send waits for a free connection."""
+    base = settings.api_base
+    servers = {"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}
+    return ExtBot(settings.token, **servers, request=AiohttpRequest(CONNECTIONS),
+                  rate_limiter=AIORateLimiter(overall_max_rate=settings.messages_per_second,
+                                              max_retries=RETRIES_AFTER_FLOOD_LIMIT))
 
 
 def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = True) -> Application:
@@ -89,8 +89,10 @@ def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = T
         builder = builder.updater(None)
     application = builder.build()
 
+    turns = AsyncDialogue(dialogue)
+
     async def reply(update: Update, inbound: Inbound) -> None:
-        replies = await asyncio.to_thread(dialogue.handle, inbound)  # the database: off the event loop
+        replies = await turns.handle(inbound)
         for outbound in replies:
             await send(update.get_bot(), update.effective_chat.id, outbound)
 
