@@ -42,6 +42,7 @@ from tests.servers import Serve, write_config  # noqa: E402
 
 KEY = "settlebot-benchmark-key-" + "0" * 32
 CONCURRENT = 40
+SCHEMA = "settlebot_benchmark"
 CONVERSATIONS = [  # language, first question, second question, topic button
     ("en", "how do i apply for msp", "where can i learn english for free", "topic:healthcare"),
     ("es", "necesito mi SIN para trabajar", "cómo encuentro un médico de familia", "topic:jobs"),
@@ -112,60 +113,88 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def measure(api: FakeBotAPI, env: dict[str, str], workers: int, users: int) -> dict[str, float]:
+    """One `settlebot serve`: warm it up, post `users` conversations, then the baseline."""
+    say(f"starting settlebot serve --workers {workers} (it trains the NLU)...")
+    serve = Serve(env, "--workers", str(workers), timeout=180)
+    try:
+        say("  warming up with 40 conversations...")
+        asyncio.run(post_conversations(serve.url, api, range(1, 41)))
+        say(f"  measuring {users} conversations ({6 * users} updates)...")
+        sent_before = len(api.called("sendMessage"))
+        cpu_before, harness_before = cpu_seconds(serve.process.pid), time.process_time()
+        webhook, wall = asyncio.run(post_conversations(serve.url, api, range(1000, 1000 + users)))
+        cpu, harness = cpu_seconds(serve.process.pid) - cpu_before, time.process_time() - harness_before
+        sent = len(api.called("sendMessage")) - sent_before
+        baseline, baseline_wall = asyncio.run(health(serve.url, len(webhook)))
+    finally:
+        serve.stop()
+    row = {"updates": len(webhook), "rate": len(webhook) / wall, "p50": percentile(webhook, 50),
+           "p99": percentile(webhook, 99), "cpu": 1000 * cpu / len(webhook), "harness": harness / wall,
+           "sent": sent, "base_rate": len(baseline) / baseline_wall, "base_p50": percentile(baseline, 50),
+           "base_p99": percentile(baseline, 99)}
+    say(f"  {row['rate']:.0f} updates/s, {sent} messages sent; serve used {row['cpu']:.2f} ms of CPU an update; "
+        f"the client and fake Bot API used {row['harness']:.2f} of a core")
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     parser.add_argument("--users", type=int, default=500, help="simulated newcomers (6 updates each)")
-    parser.add_argument("--workers", type=int, default=1, help="settlebot serve --workers")
+    parser.add_argument("--postgresql", metavar="URL", default=os.environ.get("SETTLEBOT_TEST_DATABASE_URL"),
+                        help="also measure on this PostgreSQL server, with 1 and 2 processes, in a schema of "
+                             f"its own ({SCHEMA}, made afresh) (default: $SETTLEBOT_TEST_DATABASE_URL)")
     args = parser.parse_args()
 
     api = FakeBotAPI().start()
+    rows = {}
     with tempfile.TemporaryDirectory() as directory:
-        config = write_config(Path(directory), messages_per_second="0")
-        env = {"SETTLEBOT_CONFIG": str(config), "SETTLEBOT_SECRET_KEY": KEY, "TELEGRAM_BOT_TOKEN": "1:bench",
-               "TELEGRAM_API_BASE": api.base,
-               "SETTLEBOT_DATABASE_URL": f"sqlite:///{Path(directory) / 'bench.sqlite3'}"}
-        say("starting settlebot serve (it trains the NLU)...")
-        serve = Serve(env, "--workers", str(args.workers), timeout=180)
-        try:
-            say("warming up with 40 conversations...")
-            asyncio.run(post_conversations(serve.url, api, range(1, 41)))
-            say(f"measuring {args.users} conversations ({6 * args.users} updates)...")
-            cpu_before, harness_before = cpu_seconds(serve.process.pid), time.process_time()
-            webhook, wall = asyncio.run(post_conversations(serve.url, api, range(1000, 1000 + args.users)))
-            cpu, harness = cpu_seconds(serve.process.pid) - cpu_before, time.process_time() - harness_before
-            baseline, baseline_wall = asyncio.run(health(serve.url, len(webhook)))
-        finally:
-            serve.stop()
-            api.stop()
-    replies = sum(1 for method, _ in api.calls if method == "sendMessage")
-    rate = len(webhook) / wall
-    say(f"{rate:.0f} updates/s; {replies} messages sent in all; serve used {cpu:.1f} s of CPU "
-        f"({1000 * cpu / len(webhook):.2f} ms an update) in {wall:.1f} s; this process (client and fake "
-        f"Bot API) {harness:.1f} s")
+        env = {"SETTLEBOT_CONFIG": str(write_config(Path(directory), messages_per_second="0")),
+               "SETTLEBOT_SECRET_KEY": KEY, "TELEGRAM_BOT_TOKEN": "1:bench", "TELEGRAM_API_BASE": api.base}
+        sqlite = {**env, "SETTLEBOT_DATABASE_URL": f"sqlite:///{Path(directory) / 'bench.sqlite3'}"}
+        rows["SQLite, 1 process"] = measure(api, sqlite, 1, args.users)
+        if args.postgresql:
+            for workers in (1, 2):
+                url = empty_schema(args.postgresql)
+                rows[f"PostgreSQL, {workers} processes"] = measure(api, {**env, "SETTLEBOT_DATABASE_URL": url},
+                                                                   workers, args.users)
+    api.stop()
 
+    first = next(iter(rows.values()))
     lines = ["## Telegram webhook (`benchmarks/telegram.py`)", "",
              f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} ({platform.python_version()}, "
-             f"{os.cpu_count()} cores): updates posted to `settlebot serve` at `/telegram/webhook` on a fresh SQLite "
-             "file database, each handled and its replies sent to a fake Bot API server on loopback before the "
-             f"webhook answers 200. {args.users} simulated newcomers, {CONCURRENT} at a time (Telegram's default "
-             "number of webhook connections), each sending 6 updates in order: a question, the language button, a "
-             "second question, /menu, a topic button, thanks (6 languages). Telegram's limit of about 30 messages "
-             "a second is switched off for the run (`settlebot.telegram.messages_per_second: 0`); with it on, "
-             "replies beyond 30 a second wait their turn. The baseline is `GET /healthz` on the same server, as "
-             "many requests at the same concurrency, in the same run.", "",
-             "| what | requests | per second | p50 (ms) | p99 (ms) | target |", "|---|---|---|---|---|---|",
-             f"| webhook update, end to end | {len(webhook)} | {rate:.0f} | {percentile(webhook, 50):.1f} | "
-             f"{percentile(webhook, 99):.1f} | >= 300 updates/s |",
-             f"| `GET /healthz` (baseline) | {len(baseline)} | {len(baseline) / baseline_wall:.0f} | "
-             f"{percentile(baseline, 50):.1f} | {percentile(baseline, 99):.1f} | |",
-             f"| ratio | | {rate / (len(baseline) / baseline_wall):.2f}x | "
-             f"{percentile(webhook, 50) / percentile(baseline, 50):.1f}x | "
-             f"{percentile(webhook, 99) / percentile(baseline, 99):.1f}x | |"]
+             f"{os.cpu_count()} cores): updates posted to `settlebot serve` at `/telegram/webhook`, each handled "
+             "(NLU, knowledge base, one database transaction) and its replies sent to a fake Bot API server on "
+             f"loopback before the webhook answers 200. {args.users} simulated newcomers ({first['updates']} "
+             f"updates), {CONCURRENT} at a time (Telegram's default number of webhook connections), each sending 6 "
+             "updates in order: a question, the language button, a second question, /menu, a topic button, thanks "
+             "(6 languages). Telegram's limit of about 30 messages a second is switched off for the run "
+             "(`settlebot.telegram.messages_per_second: 0`). The baseline is `GET /healthz` on the same server, as "
+             "many requests at the same concurrency, in the same run. The client (aiohttp) and the fake Bot API "
+             "run on the same machine and share its cores with `serve`.", "",
+             "| database, serve processes | updates/s | p50 (ms) | p99 (ms) | CPU per update (ms) | "
+             "`/healthz`/s | p50 ratio to `/healthz` | target |", "|---|---|---|---|---|---|---|---|"]
+    for name, r in rows.items():
+        lines.append(f"| {name} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['cpu']:.2f} | "
+                     f"{r['base_rate']:.0f} | {r['p50'] / r['base_p50']:.1f}x | "
+                     f"{'>= 300 updates/s' if name.startswith('SQLite') else ''} |")
     table = "\n".join(lines) + "\n"
     print(table)
     if args.write:
         write_block("telegram", table, after="dialogue")
+
+
+def empty_schema(server: str) -> str:
+    """A fresh schema of its own on the PostgreSQL server: the URL that uses it."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    engine.dispose()
+    return f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{SCHEMA}"
 
 
 if __name__ == "__main__":

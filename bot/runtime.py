@@ -44,7 +44,7 @@ class Runtime:
 
             client = BotThread(settings)
             notifiers += [NewcomerPush(client, News(self.knowledge, self.sessions, self.box)),
-                          AgencyGroup(client, self.knowledge, settings, self.secret_key)]
+                          AgencyGroup(client, self.knowledge, settings)]
         return OutboxWorker(self.sessions, self.box, notifiers, settings.notifications)
 
     def dialogue(self, engine: str | None = None) -> Dialogue:

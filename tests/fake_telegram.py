@@ -17,6 +17,7 @@ class FakeBotAPI:
     def __init__(self) -> None:
         self.updates: list[dict] = []
         self.members: dict[int, set[int]] = {}  # group chat id: its members' user ids (getChatMember)
+        self.failing: dict[int, int] = {}  # chat id: how many more sendMessage calls to it fail with a 500
         self.calls: list[tuple[str, dict]] = []  # (method, parameters), in order
         self._next_update = 1
         self._next_message = 100
@@ -33,9 +34,12 @@ class FakeBotAPI:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 method = self.path.rsplit("/", 1)[-1]
                 params = {k: _value(v[0]) for k, v in parse_qs(body).items()}
-                result = api._answer(method, params)
-                data = json.dumps({"ok": True, "result": result}).encode()
-                self.send_response(200)
+                if api._fails(method, params):
+                    status, answer = 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+                else:
+                    status, answer = 200, {"ok": True, "result": api._answer(method, params)}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -99,6 +103,15 @@ class FakeBotAPI:
                 self._lock.wait(remaining)
 
     # What the bot calls -------------------------------------------------------------------------
+
+    def _fails(self, method: str, params: dict) -> bool:
+        with self._lock:
+            chat = int(params.get("chat_id", 0) or 0)
+            if method != "sendMessage" or not self.failing.get(chat):
+                return False
+            self.failing[chat] -= 1
+            self.calls.append(("sendMessage (failed)", params))
+            return True
 
     def _answer(self, method: str, params: dict):
         with self._lock:

@@ -192,6 +192,7 @@ def test_a_referral_in_the_agency_group_and_the_news_pushed_to_the_newcomer(tele
     [posted] = api.sent(AGENCY_GROUP)
     assert code in posted["text"] and "Amira" in posted["text"] and "نحتاج شقة قبل نهاية الشهر" in posted["text"]
     assert buttons(posted) == [f"agency:{action}:{code}" for action in ("acknowledge", "accept", "decline")]
+    assert "/agency/r/" not in posted["text"]  # no keyed link: in a public group anyone could use it
     message = {"message_id": 77, "date": 0, "text": posted["text"], "from": BOT,
                "chat": {"id": AGENCY_GROUP, "type": "supergroup", "title": "Harbourview intake"}}
     # Someone outside the group (a public group can be read by anyone) cannot accept it.
@@ -254,6 +255,15 @@ def test_the_webhook_refuses_a_wrong_secret_and_answers_a_redelivery_once(served
     assert _post(url, update).status_code == 200
     assert _post(url, update).status_code == 200  # Telegram retrying: handled once
     assert len(api.sent(1001)) == 1 and buttons(api.sent(1001)[0])[0] == "lang:en"
+
+
+def test_a_reply_telegram_fails_to_take_is_sent_again_by_the_outbox(served) -> None:
+    api, url = served
+    api.failing[1101] = 1  # Telegram answers 500 to the first reply
+    assert _post(url, api.message_update(1101, "how do i apply for msp")).status_code == 200  # handled
+    api.wait_for(lambda: api.sent(1101), timeout=30)  # the worker in serve sends it
+    assert len(api.sent(1101)) == 1 and buttons(api.sent(1101)[0])[0] == "lang:en"
+    assert api.called("sendMessage (failed)")
 
 
 def test_two_hundred_updates_at_once_get_one_reply_each(served) -> None:

@@ -30,6 +30,9 @@ class AsyncDialogue:
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         return await asyncio.get_running_loop().run_in_executor(self._threads, self._dialogue.handle, inbound)
 
+    async def postpone(self, inbound: Inbound, replies: list[Outbound]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._threads, self._dialogue.postpone, inbound, replies)
+
 
 class WebChannel(Protocol):
     name: str

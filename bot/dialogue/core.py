@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import DEFAULT_TIMEZONE, Notifications
 from bot.dialogue.handoff import HANDOFF_CHOICES, TYPED_STEPS, HandoffSteps
 from bot.dialogue.messages import Inbound, Outbound
+from bot.dialogue.news import News
 from bot.dialogue.replies import (
     ENTRY,
     ERASE,
@@ -98,6 +99,7 @@ class Dialogue:
         self.conversations = Conversations(sessions)
         self.writers = concurrent_writers(sessions)  # how many handle() calls are worth running at once
         self.box = SecretBox(secret_key)  # seals referral contact details
+        self.news = News(self._source, sessions, self.box)
         self._secret_key = secret_key
 
     @property
@@ -130,6 +132,12 @@ class Dialogue:
             if menus or not turn.keep_choices:
                 conversation.state["choices"] = [c.id for c in menus[-1]] if menus else []
         return replies
+
+
+    def postpone(self, inbound: Inbound, replies: list[Outbound]) -> None:
+        """Replies to `inbound` that its channel could not send now (the platform failed): into the
+        outbox, which sends them with retries, as it sends news."""
+        self.news.postpone(contact_id(self._secret_key, inbound.channel, inbound.sender), inbound.channel, replies)
 
 
 class _Turn(HandoffSteps):
@@ -342,7 +350,7 @@ class _Turn(HandoffSteps):
         if intent == "menu":
             return [replies.topic_menu()]
         if intent == "privacy":
-            return [replies.privacy(self.dialogue.retention_days)]
+            return [replies.privacy(self.dialogue.retention_days, address_kept=self.conversation.address is not None)]
         if intent == "mydata":
             kept = self.conversation.kept()
             since = long_date(kept["since"].date(), self.language) if kept["since"] else None

@@ -10,7 +10,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from bot.dialogue.messages import Inbound, Outbound
-from bot.dialogue.news import notice_reply
+from bot.dialogue.news import notice_replies
 from bot.dialogue.replies import BY_CHAT, BY_PHONE, CONSENT, NO_CONSENT, REACHED, SKIP, Replies
 from bot.knowledge.model import KnowledgeBase
 from bot.languages import DEFAULT
@@ -156,6 +156,5 @@ class HandoffSteps:
 
     def notices(self) -> list[Outbound]:
         """News about the person's referrals that no channel has pushed yet."""
-        news = (notice_reply(self.replies(), self.state, notice)
-                for notice in records.take_notices(self.conversation.connection, self.conversation.contact_id))
-        return [reply for reply in news if reply]
+        return [reply for notice in records.take_notices(self.conversation.connection, self.conversation.contact_id)
+                for reply in notice_replies(self.replies(), self.state, notice)]

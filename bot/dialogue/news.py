@@ -9,37 +9,49 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dialogue.messages import Outbound
+from bot.dialogue.messages import Choice, Outbound
 from bot.dialogue.replies import Replies
 from bot.knowledge.model import KnowledgeBase
 from bot.languages import DEFAULT
+from bot.referrals import records
 from bot.storage.conversations import Conversations
 from bot.storage.secrets import SecretBox
 
+UNSENT = "replies.unsent"  # the event of replies a channel could not send at once
 
-def notice_reply(replies: Replies, state: dict, notice: dict) -> Outbound | None:
-    """The reply that tells the person `notice`, noting in their `state` what it changes (an
-    agency that declined is not offered again for that topic). None for an agency since removed."""
+
+def unsent(replies: list[Outbound]) -> dict:
+    """Replies a channel could not send, as an outbox payload: the worker sends them later."""
+    return {"event": UNSENT, "replies": [{"text": r.text, "language": r.language,
+                                          "choices": [[c.id, c.label] for c in r.choices]} for r in replies]}
+
+
+def notice_replies(replies: Replies, state: dict, notice: dict) -> list[Outbound]:
+    """What tells the person `notice`, noting in their `state` what it changes (an agency that
+    declined is not offered again for that topic). Nothing for an agency since removed."""
+    if notice["event"] == UNSENT:
+        return [Outbound(r["text"], r["language"], tuple(Choice(i, label) for i, label in r["choices"]))
+                for r in notice["replies"]]
     organization = replies.kb.organizations.get(notice.get("organization") or "")
     if organization is None:
-        return None
+        return []
     event, code = notice["event"], notice["code"]
     if event == "referral.accepted":
-        return replies.accepted(organization, code, by_phone=notice.get("reach") == "phone")
+        return [replies.accepted(organization, code, by_phone=notice.get("reach") == "phone")]
     if event == "referral.declined":
         declined = state.setdefault("declined_by", {})
         topic = state.get("topic") or ""
         declined[topic] = sorted({*declined.get(topic, []), organization.id})
-        return replies.declined(organization, code)
+        return [replies.declined(organization, code)]
     if event == "referral.follow_up":
-        return replies.ask_reached(organization, code)
-    return None
+        return [replies.ask_reached(organization, code)]
+    return []
 
 
 @dataclass(frozen=True)
 class Push:
     address: str  # the channel's id for the person, unsealed: a chat id, a phone number
-    reply: Outbound
+    replies: list[Outbound]
 
 
 class News:
@@ -55,10 +67,20 @@ class News:
         with self._conversations.existing(contact_id) as conversation:
             if conversation is None or conversation.address is None:
                 return None
-            reply = notice_reply(Replies(conversation.language or DEFAULT, self._kb()), conversation.state, notice)
-            if reply is None:
+            replies = Replies(conversation.language or DEFAULT, self._kb())
+            told = notice_replies(replies, conversation.state, notice)
+            if not told:
                 return None
-            conversation.log(inbound=False, text=reply.text, language=reply.language)
-            if reply.choices:
-                conversation.state["choices"] = [c.id for c in reply.choices]
-            return Push(self._box.open(conversation.address)["address"], reply)
+            if notice["event"] != UNSENT:  # unsent replies are in the transcript already
+                for reply in told:
+                    conversation.log(inbound=False, text=reply.text, language=reply.language)
+            menus = [reply.choices for reply in told if reply.choices]
+            if menus:
+                conversation.state["choices"] = [c.id for c in menus[-1]]
+            return Push(self._box.open(conversation.address)["address"], told)
+
+    def postpone(self, contact_id: str, channel: str, replies: list[Outbound]) -> None:
+        """Replies the channel could not send now: into the outbox, for the worker to send."""
+        with self._conversations.existing(contact_id) as conversation:
+            if conversation is not None:
+                records.enqueue(conversation.connection, f"push:{channel}", contact_id, unsent(replies), None)

@@ -238,12 +238,15 @@ class Replies(Sentences):
 
     # Privacy ---------------------------------------------------------------------------------------
 
-    def privacy(self, days: int) -> Outbound:
+    def privacy(self, days: int, address_kept: bool) -> Outbound:
+        """`address_kept`: the channel pushes news, so how to reach the person is kept (sealed)."""
         return self.say(
             self.n_("What I keep about you: your language, where we are in this conversation, and your messages "
                     "for {n} day. After that, only the topics stay, for reports.",
                     "What I keep about you: your language, where we are in this conversation, and your messages "
                     "for {n} days. After that, only the topics stay, for reports.", days),
+            self._("To tell you when an agency answers, I keep how to reach you here, encrypted.")
+            if address_kept else "",
             self._("If you ask for a person and agree, what you agreed to share goes to that agency. I erase it "
                    "here some time after your request is closed."),
             self._("Send /mydata to see what I keep, or /delete to erase it."))

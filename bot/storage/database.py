@@ -76,6 +76,11 @@ def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int
         result = session.execute(update(Referral).where(Referral.status.in_(FINISHED), Referral.updated_at < cutoff,
                                                         Referral.details != ERASED).values(details=ERASED))
         purged += result.rowcount
+        # Someone not seen since, with no referral still going, will hear nothing more: forget how to reach them.
+        waiting = select(Referral.contact_id).where(Referral.status.not_in(FINISHED))
+        result = session.execute(update(Contact).where(Contact.last_seen_at < cutoff, Contact.address.is_not(None),
+                                                       Contact.id.not_in(waiting)).values(address=None))
+        purged += result.rowcount
         for contact in session.scalars(select(Contact).where(Contact.last_seen_at < cutoff)):
             if ABANDONED & set(contact.state or {}):
                 contact.state = {k: v for k, v in contact.state.items() if k not in ABANDONED}

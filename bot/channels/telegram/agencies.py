@@ -55,10 +55,11 @@ class GroupText(AgencyEmail):
         return self._("This group receives the referrals for {agency}.", agency=self.organization.name)
 
 
-def referral_message(organization: Organization, kb: KnowledgeBase, referral: ReferralView, link: str,
+def referral_message(organization: Organization, kb: KnowledgeBase, referral: ReferralView,
                      timezone: ZoneInfo) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The email's text without its link: in the group, the buttons act, and only for members."""
     text = GroupText(organization, kb)
-    subject, body = text.referral(referral, link, timezone)
+    subject, body = text.referral(referral, None, timezone)
     return f"{subject}\n\n{body}", text.buttons(referral.code, referral.status)
 
 

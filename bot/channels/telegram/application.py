@@ -8,10 +8,12 @@ the turn, so a redelivery (Telegram retries webhooks) gets no second reply in an
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Awaitable
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -36,6 +38,7 @@ from bot.languages import DEFAULT, SUPPORTED
 from bot.runtime import Runtime
 
 CHANNEL = "telegram"
+log = logging.getLogger("settlebot.telegram")
 ALLOWED_UPDATES = ["message", "callback_query"]
 CONCURRENT_UPDATES = 64
 # A 429 from Telegram (its flood limit) is waited out and the message sent again, this many times.
@@ -93,8 +96,13 @@ def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = T
 
     async def reply(update: Update, inbound: Inbound) -> None:
         replies = await turns.handle(inbound)
-        for outbound in replies:
-            await send(update.get_bot(), update.effective_chat.id, outbound)
+        for number, outbound in enumerate(replies):
+            try:
+                await send(update.get_bot(), update.effective_chat.id, outbound)
+            except TelegramError as error:  # the update is handled: its replies must not be lost
+                log.warning("a reply could not be sent (%s); the outbox worker sends it", error)
+                await turns.postpone(inbound, replies[number:])
+                return
 
     def inbound(update: Update, **what: object) -> Inbound:
         user = update.effective_user
@@ -109,6 +117,10 @@ def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = T
         if update.effective_chat and update.effective_chat.type == update.effective_chat.PRIVATE:
             await reply(update, inbound(update, choice=update.callback_query.data))
 
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("update %s failed: %s", getattr(update, "update_id", "?"), context.error, exc_info=context.error)
+
+    application.add_error_handler(on_error)
     on_agency_button, on_group_start = group_handlers(runtime)
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     application.add_handler(MessageHandler(private & filters.TEXT, on_text))

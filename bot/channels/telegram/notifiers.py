@@ -19,7 +19,6 @@ from bot.config import Settings
 from bot.dialogue.news import News
 from bot.knowledge.model import KnowledgeBase
 from bot.referrals.outbox import Delivery, DeliveryError
-from bot.referrals.signing import agency_link
 
 log = logging.getLogger("settlebot.telegram")
 TIMEOUT_SECONDS = 60.0
@@ -63,7 +62,8 @@ class NewcomerPush:
         if push is None:
             log.info("no one to tell of %s: the contact erased their data", delivery.payload.get("event"))
             return
-        self._client.run(lambda bot: send(bot, int(push.address), push.reply))
+        for reply in push.replies:
+            self._client.run(lambda bot, reply=reply: send(bot, int(push.address), reply))
 
 
 class AgencyGroup:
@@ -71,12 +71,10 @@ class AgencyGroup:
 
     kind = "telegram"
 
-    def __init__(self, client: BotThread, knowledge: Callable[[], KnowledgeBase], settings: Settings,
-                 secret_key: bytes):
+    def __init__(self, client: BotThread, knowledge: Callable[[], KnowledgeBase], settings: Settings):
         self._client = client
         self._knowledge = knowledge
         self._settings = settings
-        self._secret_key = secret_key
 
     def deliver(self, delivery: Delivery) -> None:
         kb = self._knowledge()
@@ -85,7 +83,6 @@ class AgencyGroup:
             raise DeliveryError(f"{delivery.recipient} has no telegram_chat in agencies.yml")
         if delivery.referral is None:
             return
-        link = agency_link(self._settings.public_url, self._secret_key, organization.id, delivery.referral.code)
-        text, buttons = referral_message(organization, kb, delivery.referral, link, self._settings.timezone)
+        text, buttons = referral_message(organization, kb, delivery.referral, self._settings.timezone)
         self._client.run(lambda bot: bot.send_message(organization.telegram_chat, text, reply_markup=buttons,
                                                       disable_web_page_preview=True))

@@ -37,6 +37,8 @@ class TelegramWebhook:
     def __init__(self, runtime: Runtime, dialogue: Dialogue):
         self._application = build_application(runtime, dialogue, updater=False)
         self._secret = secret_token(runtime.secret_key)
+        self._failed: set[int] = set()  # updates whose handling failed: Telegram is asked to send them again
+        self._application.add_error_handler(self._note_failure)
 
     @staticmethod
     def configured(settings: Settings) -> bool:
@@ -59,7 +61,14 @@ class TelegramWebhook:
             return PlainTextResponse("the body is not a Telegram update", 400)
         application = self._application
         await application.update_processor.process_update(update, application.process_update(update))
+        if update.update_id in self._failed:  # nothing was kept of it (the turn is one transaction)
+            self._failed.discard(update.update_id)
+            return PlainTextResponse("this update could not be handled now; send it again", 500)
         return Response(status_code=200)
+
+    async def _note_failure(self, update: object, _context: object) -> None:
+        if isinstance(update, Update):
+            self._failed.add(update.update_id)
 
 
 async def set_webhook(settings: Settings, secret_key: bytes, url: str) -> None:

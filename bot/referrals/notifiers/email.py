@@ -38,7 +38,9 @@ class AgencyEmail(Sentences):
         names = self.kb.topics.get(topic or "", {})
         return names.get(self.language) or names.get("en") or self._("not given")
 
-    def referral(self, referral: ReferralView, link: str, timezone: ZoneInfo) -> tuple[str, str]:
+    def referral(self, referral: ReferralView, link: str | None, timezone: ZoneInfo) -> tuple[str, str]:
+        """Subject and body. `link`: the keyed page to act on it, or None where buttons do that (a
+        Telegram group, which may be public: a link there would let anyone act)."""
         service = self.kb.services.get(referral.service_id or "")
         when = local_datetime(referral.created_at, "medium", tzinfo=timezone, locale=babel_locale(self.language))
         subject = self._("New referral {code}: {topic}, in {language}", code=referral.code,
@@ -57,7 +59,7 @@ class AgencyEmail(Sentences):
             self._("How to reach them: {reach}", reach=reach),
             self._("They agreed to share this with you on {when}.", when=when),
             "",
-            self._("Acknowledge, accept or decline it here: {link}", link=link),
+            *([self._("Acknowledge, accept or decline it here: {link}", link=link)] if link else []),
             self._("When you accept or decline, the bot tells them in their language."),
         ]
         return subject, "\n".join(lines)
