@@ -301,7 +301,9 @@ def test_one_persons_turns_never_interleave(sessions) -> None:
 def test_a_person_can_see_and_erase_what_is_kept(dialogue: Dialogue, database_url: str) -> None:
     person = Person(dialogue, sender="+16045550111").with_language("en")
     person.says("how do i apply for msp")
-    assert "messages for 30 days" in text(person.says("/privacy"))
+    privacy = text(person.says("/privacy"))
+    assert "messages for 30 days" in privacy
+    assert "how to reach you" not in privacy  # the console cannot push: no address is kept
     mine = text(person.says("/mydata"))
     assert "Your language: English" in mine and "Messages I keep:" in mine and "You have no requests." in mine
     confirm = person.says("/delete")

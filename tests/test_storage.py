@@ -73,3 +73,21 @@ def test_purge_blanks_old_text_and_keeps_the_rest(sessions: sessionmaker[Session
         assert session.scalars(select(UnansweredQuestion.text)).all() == [None]
         details = dict(session.execute(select(Referral.code, Referral.details)).all())
         assert details == {"SB-CLOSED": "", "SB-OPEN22": "sealed"}  # an open referral keeps what the agency needs
+
+
+def test_purge_forgets_how_to_reach_someone_with_nothing_left_to_hear(sessions: sessionmaker[Session],
+                                                                      database_url: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    old = now() - datetime.timedelta(days=40)
+    with sessions.begin() as session:
+        for contact, seen in (("gone", old), ("waiting", old), ("recent", now())):
+            session.add(Contact(id=contact, channel="telegram", state={}, address="sealed", last_seen_at=seen))
+        session.add(Referral(code="SB-WAIT22", contact_id="waiting", channel="telegram", language="en", topic="jobs",
+                             organization_id="opendoor", reach="chat", details="sealed", consent_text="...",
+                             consented_at=old, status="accepted", follow_up_due=old, updated_at=old))
+    monkeypatch.setenv("SETTLEBOT_DATABASE_URL", database_url)
+    assert settlebot("purge").returncode == 0
+    with sessions() as session:
+        addresses = dict(session.execute(select(Contact.id, Contact.address)).all())
+    # Someone whose referral is still going can still be told of it; the others are not written to.
+    assert addresses == {"gone": None, "waiting": "sealed", "recent": "sealed"}

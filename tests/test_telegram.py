@@ -136,14 +136,17 @@ def test_delete_through_telegram_erases_the_contact(telegram: FakeBotAPI, databa
     api.wait_for(lambda: api.sent(701))
     api.user_presses(701, "lang:en")
     api.wait_for(lambda: len(api.sent(701)) >= 3)
-    api.user_says(701, "/delete")
+    api.user_says(701, "/privacy")  # says that the chat's address is kept, encrypted, to push news
     api.wait_for(lambda: len(api.sent(701)) >= 4)
-    assert buttons(api.sent(701)[3]) == ["erase:yes", "erase:no"]
+    assert "I keep how to reach you here, encrypted" in api.sent(701)[3]["text"]
+    api.user_says(701, "/delete")
+    api.wait_for(lambda: len(api.sent(701)) >= 5)
+    assert buttons(api.sent(701)[4]) == ["erase:yes", "erase:no"]
     with open_database(database_url)() as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 1
     api.user_presses(701, "erase:yes")
-    api.wait_for(lambda: len(api.sent(701)) >= 5)
-    assert "I erased everything" in api.sent(701)[4]["text"]
+    api.wait_for(lambda: len(api.sent(701)) >= 6)
+    assert "I erased everything" in api.sent(701)[5]["text"]
     with open_database(database_url)() as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 0
         assert session.scalar(select(func.count()).select_from(Message)) == 0
