@@ -187,7 +187,7 @@ def _handoff_in_arabic(api: FakeBotAPI, chat: int) -> str:
 
 def test_a_referral_in_the_agency_group_and_the_news_pushed_to_the_newcomer(telegram: FakeBotAPI,
                                                                             database_url: str) -> None:
-    api, newcomer = telegram, 901
+    api, newcomer = telegram, 987654321012345  # long enough not to turn up by chance in a hash or a date
     api.members[AGENCY_GROUP] = {AGENCY_MEMBER}
     code = _handoff_in_arabic(api, newcomer)
     # The worker in the same process posts the referral to Harbourview's group, in English, with buttons.
