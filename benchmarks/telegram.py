@@ -153,12 +153,13 @@ def main() -> None:
         env = {"SETTLEBOT_CONFIG": str(write_config(Path(directory), messages_per_second="0")),
                "SETTLEBOT_SECRET_KEY": KEY, "TELEGRAM_BOT_TOKEN": "1:bench", "TELEGRAM_API_BASE": api.base}
         sqlite = {**env, "SETTLEBOT_DATABASE_URL": f"sqlite:///{Path(directory) / 'bench.sqlite3'}"}
-        rows["SQLite, 1 process"] = measure(api, sqlite, 1, args.users)
+        for workers in (1, 2):
+            rows[f"SQLite, {processes(workers)}"] = measure(api, sqlite, workers, args.users)
         if args.postgresql:
             for workers in (1, 2):
                 url = empty_schema(args.postgresql)
-                rows[f"PostgreSQL, {workers} processes"] = measure(api, {**env, "SETTLEBOT_DATABASE_URL": url},
-                                                                   workers, args.users)
+                rows[f"PostgreSQL, {processes(workers)}"] = measure(api, {**env, "SETTLEBOT_DATABASE_URL": url},
+                                                                    workers, args.users)
     api.stop()
 
     first = next(iter(rows.values()))
@@ -183,6 +184,10 @@ def main() -> None:
     print(table)
     if args.write:
         write_block("telegram", table, after="dialogue")
+
+
+def processes(workers: int) -> str:
+    return f"{workers} process" + ("es" if workers > 1 else "")
 
 
 def empty_schema(server: str) -> str:

@@ -8,7 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from bot.knowledge.model import Organization, Service
 from bot.referrals.status import CLOSED, NEXT, SENT, TOLD
@@ -163,18 +163,23 @@ def view(connection: Connection, box: SecretBox, code: str) -> ReferralView | No
                         tuple((e.status, e.actor, as_utc(e.created_at), e.note) for e in events))
 
 
+# Run at every message of every person: built once (see storage/conversations.py).
+_NOTICES = (select(OutboxMessage.id, OutboxMessage.payload)
+            .where(OutboxMessage.recipient == bindparam("contact"), OutboxMessage.kind.startswith("push:"),
+                   OutboxMessage.delivered_at.is_(None),
+                   or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= bindparam("at")))
+            .order_by(OutboxMessage.id).with_for_update(skip_locked=True))
+_TAKEN = (update(OutboxMessage).where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
+          .values(delivered_at=bindparam("at"), locked_until=None))
+
+
 def take_notices(connection: Connection, contact_id: str) -> list[dict]:
     """The person's undelivered news (agency answers, follow-up questions), marked delivered: for
     a channel that cannot push, the dialogue shows them at the person's next message."""
     at = now()
-    rows = connection.execute(select(OutboxMessage.id, OutboxMessage.payload).where(
-        OutboxMessage.recipient == contact_id, OutboxMessage.kind.startswith("push:"),
-        OutboxMessage.delivered_at.is_(None),
-        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= at))
-        .order_by(OutboxMessage.id).with_for_update(skip_locked=True)).all()
+    rows = connection.execute(_NOTICES, {"contact": contact_id, "at": at}).all()
     if rows:
-        connection.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
-                           .values(delivered_at=at, locked_until=None))
+        connection.execute(_TAKEN, {"ids": [r.id for r in rows], "at": at})
     return [dict(r.payload) for r in rows]
 
 

@@ -3,14 +3,16 @@ contact's row locked so that two workers never interleave one person's turns.
 
 Written with SQLAlchemy Core statements on the models' tables rather than ORM objects: a message
 costs a handful of statements, and the ORM's unit of work was two thirds of the dialogue's time
-(docs/benchmarks.md)."""
+(docs/benchmarks.md). The statements run on every message are built once, with bound parameters:
+building them anew took a third of a turn (benchmarks/telegram.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Insert, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,12 +28,21 @@ from bot.storage.models import (
 )
 
 _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # the two with ON CONFLICT
+_LOCKED = (select(Contact.language, Contact.state, Contact.address).where(Contact.id == bindparam("contact"))
+           .with_for_update())
+_SAVE = update(Contact).where(Contact.id == bindparam("contact"))  # SET: the keys of the parameters given
+_LOG = insert(Message)
+
+
+@cache
+def _if_new(dialect: str, table: type) -> Insert:
+    return (_DIALECT_INSERT[dialect](table).on_conflict_do_nothing()
+            .returning(*table.__table__.primary_key.columns))
 
 
 def _insert_if_new(connection: Connection, table: type, values: dict) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL): whether the row was new."""
-    statement = _DIALECT_INSERT[connection.dialect.name](table).values(values).on_conflict_do_nothing()
-    return connection.execute(statement.returning(*table.__table__.primary_key.columns)).first() is not None
+    return connection.execute(_if_new(connection.dialect.name, table), values).first() is not None
 
 
 class Conversation:
@@ -82,23 +93,23 @@ class Conversation:
         """`seen`: the person wrote (news pushed to them is not their being seen)."""
         if self.erased:
             return
-        values = {"language": self.language, "state": self.state, **({"last_seen_at": now()} if seen else {})}
+        values = {"contact": self.contact_id, "language": self.language, "state": self.state,
+                  **({"last_seen_at": now()} if seen else {})}
         if self.address != self._address_kept:
             values["address"] = self.address
-        self.connection.execute(update(Contact).where(Contact.id == self.contact_id).values(values))
+        self.connection.execute(_SAVE, values)
         if self._messages:
-            self.connection.execute(insert(Message), self._messages)
+            self.connection.execute(_LOG, self._messages)
 
 
 class Conversations:
     def __init__(self, sessions: sessionmaker[Session]):
-        self._sessions = sessions
+        self._engine: Engine = sessions.kw["bind"]  # Core transactions: a Session would cost a tenth of a turn
 
     @contextmanager
     def open(self, contact_id: str, channel: str) -> Iterator[Conversation]:
         """The contact's conversation (created on first contact), saved when the block ends."""
-        with self._sessions.begin() as session:
-            connection = session.connection()
+        with self._engine.begin() as connection:
             row = self._locked(connection, contact_id)
             if row is None:  # first contact; a concurrent first message may create it too
                 values = {"id": contact_id, "channel": channel, "state": {}, "created_at": now(),
@@ -112,8 +123,7 @@ class Conversations:
     @contextmanager
     def existing(self, contact_id: str) -> Iterator[Conversation | None]:
         """The contact's conversation, or None if they erased it (or never wrote); saved when the block ends."""
-        with self._sessions.begin() as session:
-            connection = session.connection()
+        with self._engine.begin() as connection:
             row = self._locked(connection, contact_id)
             conversation = (Conversation(connection, contact_id, row.language, dict(row.state or {}), row.address)
                             if row else None)
@@ -123,5 +133,4 @@ class Conversations:
 
     @staticmethod
     def _locked(connection: Connection, contact_id: str) -> Row | None:
-        return connection.execute(select(Contact.language, Contact.state, Contact.address)
-                                  .where(Contact.id == contact_id).with_for_update()).first()
+        return connection.execute(_LOCKED, {"contact": contact_id}).first()
