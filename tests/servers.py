@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -133,3 +134,17 @@ def write_config(directory: Path, knowledge_base: Path | None = None, **settings
     config = directory / "config.yml"
     config.write_text(text, encoding="utf-8")
     return config
+
+
+def knowledge_base_with(directory: Path, **harbourview: object) -> Path:
+    """A copy of the shipped knowledge base in `directory`/kb where the sample agency Harbourview
+    has these extra fields (webhook_url=..., telegram_chat=...)."""
+    from bot.config import PROJECT_ROOT
+
+    copy = directory / "kb"
+    shutil.copytree(PROJECT_ROOT / "knowledge_base", copy)
+    agencies = copy / "agencies.yml"
+    email = "    email: intake@harbourview.example.org\n"
+    fields = "".join(f"    {name}: {value}\n" for name, value in harbourview.items())
+    agencies.write_text(agencies.read_text(encoding="utf-8").replace(email, email + fields), encoding="utf-8")
+    return copy

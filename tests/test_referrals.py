@@ -29,7 +29,7 @@ from bot.storage.secrets import SecretBox
 from tests.conftest import TEST_KEY, settlebot
 from tests.people import KEY, Person, choices
 from tests.people import text as said
-from tests.servers import MailBox, WebhookReceiver, free_port
+from tests.servers import MailBox, WebhookReceiver, free_port, knowledge_base_with
 
 FAST = Notifications(retry_first=datetime.timedelta(seconds=60), lease=datetime.timedelta(seconds=30))
 
@@ -184,13 +184,7 @@ def test_a_webhook_is_signed_and_a_forgery_is_detectable(nlu: BuiltinNLU, sessio
                                                          mailbox: MailBox) -> None:
     receiver = WebhookReceiver().start()
     try:
-        directory = tmp_path / "kb"
-        shutil.copytree(PROJECT_ROOT / "knowledge_base", directory)
-        agencies = directory / "agencies.yml"
-        agencies.write_text(agencies.read_text(encoding="utf-8").replace(
-            "    email: intake@harbourview.example.org\n",
-            f"    email: intake@harbourview.example.org\n    webhook_url: {receiver.url}\n"), encoding="utf-8")
-        kb = load_knowledge_base(directory)[0]
+        kb = load_knowledge_base(knowledge_base_with(tmp_path, webhook_url=receiver.url))[0]
         code = refer(Person(Dialogue(nlu, kb, sessions, KEY)).with_language("en"))
         assert worker(sessions, kb, mailbox.url).run_once() == 2  # the email and the webhook
     finally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from bot.storage.database import open_database
 from bot.storage.models import Contact, Message, Referral, ReferralEvent
 from tests.conftest import SETTLEBOT, TEST_KEY, settlebot
 from tests.fake_telegram import BOT, FakeBotAPI
-from tests.servers import Serve, write_config
+from tests.servers import Serve, knowledge_base_with, write_config
 
 KB = load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0]
 PEOPLE = {  # chat id: (language, question, the entry that answers it)
@@ -42,13 +41,7 @@ AGENCY_MEMBER, STRANGER = 4242, 9999
 
 def agency_group_config(tmp_path: Path) -> Path:
     """config.yml with a copy of the knowledge base where Harbourview takes referrals in a Telegram group."""
-    directory = tmp_path / "kb"
-    shutil.copytree(PROJECT_ROOT / "knowledge_base", directory)
-    agencies = directory / "agencies.yml"
-    agencies.write_text(agencies.read_text(encoding="utf-8").replace(
-        "    email: intake@harbourview.example.org\n",
-        f"    email: intake@harbourview.example.org\n    telegram_chat: {AGENCY_GROUP}\n"), encoding="utf-8")
-    return write_config(tmp_path, knowledge_base=directory)
+    return write_config(tmp_path, knowledge_base=knowledge_base_with(tmp_path, telegram_chat=AGENCY_GROUP))
 
 
 def telegram_env(api: FakeBotAPI, database_url: str) -> dict[str, str]:
