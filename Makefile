@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python benchmarks/nlu.py --write
 	$(BIN)/python benchmarks/retrieval.py --write
 	$(BIN)/python benchmarks/dialogue.py --write
+	$(BIN)/python benchmarks/telegram.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info $(CATALOGS)

@@ -18,6 +18,7 @@ class FakeBotAPI:
         self.updates: list[dict] = []
         self.members: dict[int, set[int]] = {}  # group chat id: its members' user ids (getChatMember)
         self.failing: dict[int, int] = {}  # chat id: how many more sendMessage calls to it fail with a 500
+        self.blocked: set[int] = set()  # chats whose person blocked the bot: sendMessage gets 403
         self.calls: list[tuple[str, dict]] = []  # (method, parameters), in order
         self._next_update = 1
         self._next_message = 100
@@ -34,7 +35,10 @@ class FakeBotAPI:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 method = self.path.rsplit("/", 1)[-1]
                 params = {k: _value(v[0]) for k, v in parse_qs(body).items()}
-                if api._fails(method, params):
+                if method == "sendMessage" and int(params.get("chat_id", 0) or 0) in api.blocked:
+                    status, answer = 403, {"ok": False, "error_code": 403,
+                                           "description": "Forbidden: bot was blocked by the user"}
+                elif api._fails(method, params):
                     status, answer = 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
                 else:
                     status, answer = 200, {"ok": True, "result": api._answer(method, params)}
@@ -164,3 +168,15 @@ def _value(text: str):
     if text[:1] in "[{":
         return json.loads(text)
     return text
+
+
+def wait_for_webhook(url: str, secret: str, timeout: float = 60.0) -> None:
+    """Until `settlebot serve` at `url` has opened its Bot API client: before, updates get 503."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while httpx.post(f"{url}/telegram/webhook", json={}, headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+                     timeout=10).status_code == 503:
+        if time.monotonic() > deadline:
+            raise AssertionError("serve's Telegram webhook never became ready")
+        time.sleep(0.1)

@@ -8,16 +8,19 @@ KEY = b"k" * 32  # the secret key of in-process dialogues
 
 
 class Person:
-    """One newcomer writing to the bot on the console channel."""
+    """One newcomer writing to the bot: on the console channel, or on a channel that pushes news."""
 
-    def __init__(self, dialogue: Dialogue, sender: str = "+16045550123", brief: bool = False):
-        self.dialogue, self.sender, self.brief = dialogue, sender, brief
+    def __init__(self, dialogue: Dialogue, sender: str = "+16045550123", brief: bool = False,
+                 channel: str = "console"):
+        self.dialogue, self.sender, self.brief, self.channel = dialogue, sender, brief, channel
 
     def says(self, text: str) -> list[Outbound]:
-        return self.dialogue.handle(Inbound("console", self.sender, text, brief=self.brief))
+        return self.dialogue.handle(Inbound(self.channel, self.sender, text, brief=self.brief,
+                                            reachable=self.channel != "console"))
 
     def presses(self, choice: str) -> list[Outbound]:
-        return self.dialogue.handle(Inbound("console", self.sender, choice=choice))
+        return self.dialogue.handle(Inbound(self.channel, self.sender, choice=choice,
+                                            reachable=self.channel != "console"))
 
     def with_language(self, language: str) -> Person:
         self.says("hello")

@@ -12,6 +12,7 @@ from bot.config import PROJECT_ROOT
 from bot.knowledge.loader import load_knowledge_base
 from bot.languages import SUPPORTED
 from tests.conftest import settlebot
+from tests.servers import knowledge_base_with
 
 SHIPPED = PROJECT_ROOT / "knowledge_base"
 
@@ -70,6 +71,8 @@ BROKEN = [
     ("a bad web address", HEAD + _entry().replace("https://www2.gov.bc.ca/gov/content/health", "gov.bc.ca msp"),
      5, "starting with https://"),
     ("an SMS text over 300 characters", HEAD + _entry(sms="x" * 301), 0, "has 301 characters"),
+    ("an id too long for a Telegram button", HEAD + _entry(entry_id="m" * 49), 3,
+     "longer than 48 characters"),
 ]
 
 
@@ -131,3 +134,16 @@ def test_the_trigram_index_finds_what_scoring_every_phrase_finds() -> None:
         assert fast is not None and slow is not None, text
         assert fast.entry.rsplit("-", 1)[0] == slow.entry.rsplit("-", 1)[0], text
         assert fast.score == slow.score
+
+
+def test_two_agencies_cannot_share_a_telegram_group(tmp_path: Path) -> None:
+    """The group's buttons act for one agency: a second one's referrals there could never be answered."""
+    directory = knowledge_base_with(tmp_path, telegram_chat=-100777)
+    agencies = directory / "agencies.yml"
+    text = agencies.read_text(encoding="utf-8")
+    email = "    email: hello@maplebridge.example.org\n"
+    assert email in text
+    agencies.write_text(text.replace(email, email + "    telegram_chat: -100777\n"), encoding="utf-8")
+    result = settlebot("kb", "validate", "--dir", str(directory))
+    assert result.returncode == 1
+    assert "telegram_chat -100777 is already harbourview's" in result.stderr and "fix:" in result.stderr

@@ -17,15 +17,23 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.channels.telegram.notifiers import BotThread, NewcomerPush
 from bot.channels.telegram.webhook import secret_token
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, load_settings
+from bot.dialogue import Dialogue
+from bot.dialogue.news import News
 from bot.i18n import RLM, translations
 from bot.knowledge.loader import load_knowledge_base
+from bot.referrals.outbox import OutboxWorker
+from bot.referrals.records import change_status
 from bot.storage.database import open_database
 from bot.storage.models import Contact, Message, Referral, ReferralEvent
+from bot.storage.secrets import SecretBox
 from tests.conftest import SETTLEBOT, TEST_KEY, settlebot
-from tests.fake_telegram import BOT, FakeBotAPI
+from tests.fake_telegram import BOT, FakeBotAPI, wait_for_webhook
+from tests.people import KEY, Person
 from tests.servers import Serve, knowledge_base_with, write_config
+from tests.test_referrals import FAST, refer
 
 KB = load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0]
 PEOPLE = {  # chat id: (language, question, the entry that answers it)
@@ -146,8 +154,11 @@ def test_delete_through_telegram_erases_the_contact(telegram: FakeBotAPI, databa
 
 
 def test_the_command_menu_is_set_in_every_language(telegram: FakeBotAPI) -> None:
-    menus = {call.get("language_code"): call["commands"] for call in telegram.called("setMyCommands")}
+    calls = telegram.called("setMyCommands")
+    menus = {c.get("language_code"): c["commands"] for c in calls if c["scope"]["type"] == "all_private_chats"}
     assert set(menus) == {None, "en", "fr", "es", "tl", "zh", "ko", "vi", "pa", "ar", "fa", "uk"}
+    [groups] = [c["commands"] for c in calls if c["scope"]["type"] == "all_group_chats"]
+    assert [c["command"] for c in groups] == ["start"]  # in groups the bot only serves agencies
     assert [c["command"] for c in menus[None]] == ["start", "help", "language", "menu", "privacy", "mydata", "delete"]
     arabic = {c["command"]: c["description"] for c in menus["ar"]}
     assert arabic["delete"] == translations("ar").gettext("Erase what I keep about you")
@@ -231,6 +242,7 @@ def test_a_referral_in_the_agency_group_and_the_news_pushed_to_the_newcomer(tele
 def served(api: FakeBotAPI, database_url: str) -> Iterator[tuple[FakeBotAPI, str]]:
     serve = Serve(telegram_env(api, database_url), timeout=120)
     try:
+        wait_for_webhook(serve.url, secret_token(TEST_KEY.encode()))
         yield api, serve.url
     finally:
         serve.stop()
@@ -285,5 +297,29 @@ def test_set_webhook_points_telegram_at_serve(api: FakeBotAPI, database_url: str
     [call] = api.called("setWebhook")
     assert call["url"] == "https://bot.lip.example.org/telegram/webhook"
     assert call["secret_token"] == secret_token(TEST_KEY.encode())  # what serve checks
-    assert len(api.called("setMyCommands")) == 12
+    assert len(api.called("setMyCommands")) == 13  # 12 languages' private menus, and the groups' one
     assert "https://bot.lip.example.org/telegram/webhook" in result.stdout
+
+
+def test_news_for_someone_who_blocked_the_bot_waits_for_their_next_message(
+        api: FakeBotAPI, dialogue: Dialogue, sessions, kb, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:test-token")
+    monkeypatch.setenv("TELEGRAM_API_BASE", api.base)
+    person = Person(dialogue, sender="515151515151", channel="telegram").with_language("en")
+    code = refer(person, phone=None)
+    with sessions.begin() as session:
+        change_status(session.connection(), code, None, "accepted", "staff")
+    box = SecretBox(KEY)
+    client = BotThread(load_settings())
+    outbox = OutboxWorker(sessions, box, [NewcomerPush(client, News(lambda: kb, sessions, box))], FAST)
+    api.blocked.add(515151515151)  # Telegram: "Forbidden: bot was blocked by the user"
+    assert outbox.run_once() == 0
+    client.close()
+    with sessions() as session:
+        assert session.scalars(select(Contact.address)).one() is None  # forgotten: no more tries to write
+    assert api.sent(515151515151) == []
+    api.blocked.clear()
+    replies = person.says("hello again")  # unblocked and writing: the news comes first
+    assert code in replies[0].text and "accepted your request" in replies[0].text
+    with sessions() as session:
+        assert session.scalars(select(Contact.address)).one() is not None  # reachable again

@@ -50,8 +50,9 @@ def notice_replies(replies: Replies, state: dict, notice: dict) -> list[Outbound
 
 @dataclass(frozen=True)
 class Push:
-    address: str  # the channel's id for the person, unsealed: a chat id, a phone number
+    address: str | None  # the channel's id for the person, unsealed: a chat id, a phone number
     replies: list[Outbound]
+    logged: bool  # in the transcript already (replies the channel could not send at first)
 
 
 class News:
@@ -61,23 +62,37 @@ class News:
         self._box = box
 
     def for_push(self, contact_id: str, notice: dict) -> Push | None:
-        """The notice written for the person and kept in their conversation (its buttons become
-        the menu a typed number answers); None when there is no one to tell: they erased their
-        data, or their channel keeps no address."""
+        """The notice written for the person (its buttons become the menu a typed number answers);
+        None when there is no one to tell (they erased their data), and no address when there is
+        no way to reach them now (it waits for their next message). `sent` records it once it has gone."""
         with self._conversations.existing(contact_id) as conversation:
-            if conversation is None or conversation.address is None:
+            if conversation is None:
                 return None
+            if conversation.address is None:
+                return Push(None, [], False)
             replies = Replies(conversation.language or DEFAULT, self._kb())
             told = notice_replies(replies, conversation.state, notice)
             if not told:
                 return None
-            if notice["event"] != UNSENT:  # unsent replies are in the transcript already
-                for reply in told:
-                    conversation.log(inbound=False, text=reply.text, language=reply.language)
             menus = [reply.choices for reply in told if reply.choices]
             if menus:
                 conversation.state["choices"] = [c.id for c in menus[-1]]
-            return Push(self._box.open(conversation.address)["address"], told)
+            return Push(self._box.open(conversation.address)["address"], told, notice["event"] == UNSENT)
+
+    def sent(self, contact_id: str, push: Push) -> None:
+        """Into the transcript, once pushed (not on each failed attempt); unsent replies are in it already."""
+        if push.logged:
+            return
+        with self._conversations.existing(contact_id) as conversation:
+            if conversation is not None:
+                for reply in push.replies:
+                    conversation.log(inbound=False, text=reply.text, language=reply.language)
+
+    def unreachable(self, contact_id: str) -> None:
+        """The person blocked the bot, or their chat is gone: forget how to reach them."""
+        with self._conversations.existing(contact_id) as conversation:
+            if conversation is not None:
+                conversation.address = None
 
     def postpone(self, contact_id: str, channel: str, replies: list[Outbound]) -> None:
         """Replies the channel could not send now: into the outbox, for the worker to send."""

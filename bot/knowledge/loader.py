@@ -28,6 +28,8 @@ from bot.yamlfile import Mapping
 SMS_LIMIT = 300
 REVIEW_EVERY = datetime.timedelta(days=365)
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Button data is 64 bytes on Telegram; \"helpful:yes:\" + the id must fit.
+MAX_ID = 48
 
 _ENTRY_FIELDS = ("title", "answer", "sms", "phrases")
 
@@ -98,6 +100,10 @@ class _Check:
         if value is not None and not _ID.match(value):
             self.fail(m.line_of("id"), f"{what} id '{value}' has characters other than a-z, 0-9, - and _",
                       "use lowercase letters, digits and dashes, e.g. msp-enrolment")
+            return None
+        if value is not None and len(value) > MAX_ID:  # ids travel in Telegram's 64-byte button data
+            self.fail(m.line_of("id"), f"{what} id '{value}' is longer than {MAX_ID} characters",
+                      "shorten it: ids are codes, not titles (e.g. msp-enrolment)")
             return None
         return value
 
@@ -216,6 +222,12 @@ def _agencies(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
                        f"write the code of the language its staff work in, one of: {' '.join(SUPPORTED)}")
         webhook = check.webhook(org, "webhook_url", f"organization {org_id}")
         telegram_chat = check.telegram_chat(org, f"organization {org_id}")
+        shared = next((o.id for o in kb.organizations.values() if telegram_chat and o.telegram_chat == telegram_chat),
+                      None)
+        if shared:
+            check.fail(org.line_of("telegram_chat"), f"organization {org_id}: telegram_chat {telegram_chat} is "
+                       f"already {shared}'s", "give each organization a Telegram group of its own")
+            telegram_chat = False
         if (None not in (org_id, name, email, url) and language in SUPPORTED and webhook is not False
                 and telegram_chat is not False):
             kb.organizations[org_id] = Organization(org_id, name, email, url, language, webhook, telegram_chat)

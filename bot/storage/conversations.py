@@ -21,6 +21,7 @@ from bot.storage.models import (
     Feedback,
     InboundDelivery,
     Message,
+    OutboxMessage,
     Referral,
     UnansweredQuestion,
     as_utc,
@@ -85,8 +86,10 @@ class Conversation:
 
     def erase(self) -> None:
         """Everything kept about this person: the contact row, and with it (ON DELETE CASCADE) their
-        messages, feedback, questions, referrals and consent decisions."""
+        messages, feedback, questions, referrals and consent decisions; and what waits to be sent to them."""
         self.connection.execute(delete(Contact).where(Contact.id == self.contact_id))
+        # News and replies waiting for them (those about a referral went with it).
+        self.connection.execute(delete(OutboxMessage).where(OutboxMessage.recipient == self.contact_id))
         self.erased = True
 
     def save(self, seen: bool = True) -> None:

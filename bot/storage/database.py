@@ -12,7 +12,16 @@ from sqlalchemy import create_engine, delete, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import ERASED, Contact, InboundDelivery, Message, Referral, UnansweredQuestion, now
+from bot.storage.models import (
+    ERASED,
+    Contact,
+    InboundDelivery,
+    Message,
+    OutboxMessage,
+    Referral,
+    UnansweredQuestion,
+    now,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # What a conversation keeps only while it goes on (dialogue state keys).
@@ -72,6 +81,9 @@ def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int
                                      .values(text=None))
             purged += result.rowcount
         session.execute(delete(InboundDelivery).where(InboundDelivery.created_at < cutoff))  # retries are long over
+        # News and replies sent to a person long ago: their text is in no one's interest any more.
+        session.execute(delete(OutboxMessage).where(OutboxMessage.kind.startswith("push:"),
+                                                    OutboxMessage.delivered_at < cutoff))
         # A referral that is over keeps its history for reports, not the person's details.
         result = session.execute(update(Referral).where(Referral.status.in_(FINISHED), Referral.updated_at < cutoff,
                                                         Referral.details != ERASED).values(details=ERASED))

@@ -15,7 +15,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.channels.telegram.render import keyboard
+from bot.channels.telegram.render import courtesy, keyboard
 from bot.i18n import babel_locale
 from bot.knowledge.model import KnowledgeBase, Organization
 from bot.referrals import records
@@ -28,6 +28,7 @@ BUTTON = "agency:"  # + action + ":" + code, e.g. "agency:accept:SB-7K3P9Q"
 GROUP_ACTIONS = ("acknowledge", "accept", "decline")
 MEMBERS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
 # For the LIP coordinator setting a group up: staff-facing, in English like the rest of the set-up.
+GROUP_START = "Which agency's referrals this group receives"
 NOT_LINKED = ("This group's chat id is {chat}. To receive an agency's referrals here, write "
               "telegram_chat: {chat} under that organization in agencies.yml.")
 
@@ -87,27 +88,28 @@ def group_handlers(runtime: Runtime):
         query, chat = update.callback_query, update.effective_chat
         kb = runtime.knowledge()
         organization = organization_of(kb, chat.id) if chat else None
-        _, action, code = query.data.split(":", 2)
-        if organization is None or action not in GROUP_ACTIONS:
-            await query.answer()
+        action, _, code = query.data.removeprefix(BUTTON).partition(":")
+        if organization is None or action not in GROUP_ACTIONS or not code:
+            await courtesy(query.answer())
             return
         text = GroupText(organization, kb)
         if not await is_member(context.bot, chat.id, query.from_user.id):
-            await query.answer(text.members_only(), show_alert=True)
+            await courtesy(query.answer(text.members_only(), show_alert=True))
             return
         who = query.from_user.full_name
         try:
             status = await asyncio.to_thread(act, code, organization.id, action, who)
         except (UnknownReferral, StepNotAllowed):
-            await query.answer(text.moved_on(), show_alert=True)
+            await courtesy(query.answer(text.moved_on(), show_alert=True))
             return
+        # Done and kept: from here on, a failure must not make Telegram send the press again.
         when = format_time(datetime.datetime.now(runtime.settings.timezone), "short",
                            locale=babel_locale(organization.language))
         line = text.done(status, who, when)
-        await query.answer(line)
+        await courtesy(query.answer(line))
         if isinstance(query.message, Message):  # not one too old for Telegram to hand back
-            await query.edit_message_text(f"{query.message.text}\n\n{line}", disable_web_page_preview=True,
-                                          reply_markup=text.buttons(code, status))
+            await courtesy(query.edit_message_text(f"{query.message.text}\n\n{line}", disable_web_page_preview=True,
+                                                   reply_markup=text.buttons(code, status)))
 
     async def on_start(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat

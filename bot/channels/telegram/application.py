@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
-from telegram import BotCommand, Update
+from aiolimiter import AsyncLimiter
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -27,9 +29,9 @@ from telegram.ext import (
 )
 
 from bot.channels import AsyncDialogue
-from bot.channels.telegram.agencies import BUTTON, group_handlers
+from bot.channels.telegram.agencies import BUTTON, GROUP_START, group_handlers
 from bot.channels.telegram.aiohttp_request import AiohttpRequest
-from bot.channels.telegram.render import send
+from bot.channels.telegram.render import courtesy, send
 from bot.config import TelegramSettings
 from bot.dialogue import Dialogue, Inbound
 from bot.dialogue.core import COMMANDS
@@ -44,6 +46,10 @@ CONCURRENT_UPDATES = 64
 # A 429 from Telegram (its flood limit) is waited out and the message sent again, this many times.
 RETRIES_AFTER_FLOOD_LIMIT = 5
 CONNECTIONS = 16
+UNLIMITED = 2**16
+# One private chat: up to this many messages at once, then one a second (Telegram's advice).
+CHAT_BURST = 3
+KEPT_CHAT_LIMITERS = 1024
 
 
 class PerChatOrder(BaseUpdateProcessor):
@@ -51,7 +57,10 @@ class PerChatOrder(BaseUpdateProcessor):
     that order."""
 
     def __init__(self, max_concurrent_updates: int):
-        super().__init__(max_concurrent_updates)
+        # The base class's limit is taken before a chat's lock, so one busy chat waiting on its lock
+        # could hold all of it; the limit is kept here instead, inside the lock.
+        super().__init__(UNLIMITED)
+        self._running = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: Counter[int] = Counter()
 
@@ -59,7 +68,7 @@ class PerChatOrder(BaseUpdateProcessor):
         chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else 0
         self._users[chat] += 1
         try:
-            async with self._locks.setdefault(chat, asyncio.Lock()):
+            async with self._locks.setdefault(chat, asyncio.Lock()), self._running:
                 await coroutine
         finally:
             self._users[chat] -= 1
@@ -73,14 +82,37 @@ class PerChatOrder(BaseUpdateProcessor):
         pass
 
 
+class TelegramLimits(AIORateLimiter):
+    """PTB's limits (`messages_per_second` for the whole bot, 20 a minute in a group) and Telegram's
+    advice for one private chat: about a message a second, with a short burst allowed. A 429 is
+    waited out and the message sent again. `messages_per_second` 0: no limits at all (a
+    self-hosted Bot API server)."""
+
+    def __init__(self, messages_per_second: float):
+        super().__init__(overall_max_rate=messages_per_second, max_retries=RETRIES_AFTER_FLOOD_LIMIT,
+                         **({} if messages_per_second else {"group_max_rate": 0}))
+        self._paced = messages_per_second > 0
+        self._chats: dict[int, AsyncLimiter] = {}
+
+    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
+                              kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
+                              rate_limit_args: int | None) -> Any:
+        chat = data.get("chat_id")
+        if not (self._paced and isinstance(chat, int) and chat > 0):  # not a private chat
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        if len(self._chats) > KEPT_CHAT_LIMITERS:  # forget the chats whose bucket has refilled
+            self._chats = {c: limiter for c, limiter in self._chats.items() if not limiter.has_capacity(CHAT_BURST)}
+        async with self._chats.setdefault(chat, AsyncLimiter(CHAT_BURST, CHAT_BURST)):
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
 def new_bot(settings: TelegramSettings) -> ExtBot:
-    """A Bot API client: Telegram's server or another, with the rate limiter, over aiohttp
+    """A Bot API client: Telegram's server or another, within Telegram's limits, over aiohttp
     (aiohttp_request.py). Its connection pool is small: a send waits for a free connection."""
     base = settings.api_base
     servers = {"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"} if base else {}
     return ExtBot(settings.token, **servers, request=AiohttpRequest(CONNECTIONS),
-                  rate_limiter=AIORateLimiter(overall_max_rate=settings.messages_per_second,
-                                              max_retries=RETRIES_AFTER_FLOOD_LIMIT))
+                  rate_limiter=TelegramLimits(settings.messages_per_second))
 
 
 def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = True) -> Application:
@@ -113,9 +145,13 @@ def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = T
         await reply(update, inbound(update, text=update.effective_message.text))  # commands too: the core reads them
 
     async def on_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.callback_query.answer()  # the button stops spinning
+        await courtesy(update.callback_query.answer())  # the button stops spinning
         if update.effective_chat and update.effective_chat.type == update.effective_chat.PRIVATE:
             await reply(update, inbound(update, choice=update.callback_query.data))
+
+    async def on_other(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        # A photo or a voice message: the bot reads only text, and the core says what it can do.
+        await reply(update, inbound(update))
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("update %s failed: %s", getattr(update, "update_id", "?"), context.error, exc_info=context.error)
@@ -124,6 +160,7 @@ def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = T
     on_agency_button, on_group_start = group_handlers(runtime)
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     application.add_handler(MessageHandler(private & filters.TEXT, on_text))
+    application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other))
     application.add_handler(CallbackQueryHandler(on_button, pattern=lambda data: not data.startswith(BUTTON)))
     application.add_handler(CallbackQueryHandler(on_agency_button, pattern=lambda data: data.startswith(BUTTON)))
     application.add_handler(CommandHandler("start", on_group_start, filters=groups))
@@ -131,10 +168,12 @@ def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = T
 
 
 async def set_command_menus(bot: ExtBot) -> None:
-    """The "/" menu in every supported language (Telegram picks it by the person's app language;
-    Chinese by its script), and English for everyone else."""
+    """The "/" menu of private chats in every supported language (Telegram picks it by the person's
+    app language; Chinese by its script), English for everyone else; in groups, only /start."""
+    private = BotCommandScopeAllPrivateChats()
     menus = [(None, DEFAULT), *((language.split("-")[0], language) for language in SUPPORTED if language != "zh-Hant")]
     for code, language in menus:
         descriptions = command_descriptions(language)
         commands = [BotCommand(command.lstrip("/"), descriptions[command]) for command in COMMANDS]
-        await bot.set_my_commands(commands, language_code=code)
+        await bot.set_my_commands(commands, scope=private, language_code=code)
+    await bot.set_my_commands([BotCommand("start", GROUP_START)], scope=BotCommandScopeAllGroupChats())

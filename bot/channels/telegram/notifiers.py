@@ -10,7 +10,8 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.ext import ExtBot
 
 from bot.channels.telegram.agencies import referral_message
 from bot.channels.telegram.application import new_bot
@@ -21,31 +22,53 @@ from bot.knowledge.model import KnowledgeBase
 from bot.referrals.outbox import Delivery, DeliveryError
 
 log = logging.getLogger("settlebot.telegram")
-TIMEOUT_SECONDS = 60.0
+TIMEOUT_SECONDS = 90.0
+
+
+class Unreachable(DeliveryError):
+    """The chat is gone (the person blocked the bot, or deleted the chat): no retry will help."""
 
 
 class BotThread:
-    """A Bot API client on an event loop in a thread of its own, started at the first call."""
+    """A Bot API client on an event loop in a thread of its own; it checks the token (getMe) at
+    the first call, and again after a failure."""
 
     def __init__(self, settings: Settings):
-        self._settings = settings.telegram
-        self._started = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self.bot = None
+        self._token = settings.telegram.token or ""
+        self._loop = asyncio.new_event_loop()
+        threading.Thread(target=self._loop.run_forever, name="telegram-client", daemon=True).start()
+        self._bot = new_bot(settings.telegram)
+        self._ready = False
 
-    def run(self, call: Callable[[Any], Coroutine]) -> Any:
-        """`call(bot)` on the client's loop; raises DeliveryError if Telegram refuses or is unreachable."""
-        with self._started:
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="telegram-client", daemon=True).start()
-                self.bot = new_bot(self._settings)
-                asyncio.run_coroutine_threadsafe(self.bot.initialize(), loop).result(TIMEOUT_SECONDS)
-                self._loop = loop
+    def run(self, call: Callable[[ExtBot], Coroutine]) -> Any:
+        """`call(bot)` on the client's loop; raises DeliveryError (Unreachable for a chat that is gone)."""
+        if not self._ready:
+            self._wait(self._bot.initialize())
+            self._ready = True
+        return self._wait(call(self._bot))
+
+    def close(self) -> None:
+        if self._ready:
+            self._wait(self._bot.shutdown())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+    def _wait(self, coroutine: Coroutine) -> Any:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
-            return asyncio.run_coroutine_threadsafe(call(self.bot), self._loop).result(TIMEOUT_SECONDS)
-        except (TelegramError, TimeoutError) as error:
+            # Less than the outbox's lease (2 minutes by default), so that no other worker takes it meanwhile.
+            return future.result(TIMEOUT_SECONDS)
+        except TimeoutError:
+            future.cancel()
+            raise DeliveryError(f"no answer from the Telegram Bot API within {TIMEOUT_SECONDS:.0f} s") from None
+        except (Forbidden, ChatMigrated) as error:
+            raise Unreachable(f"Telegram: {type(error).__name__}: {error}") from None
+        except BadRequest as error:
+            if "chat not found" in str(error).lower():
+                raise Unreachable(f"Telegram: {error}") from None
             raise DeliveryError(f"Telegram: {error}") from None
+        except TelegramError as error:  # an invalid token's message holds the token: never into logs
+            raise DeliveryError(f"Telegram: {type(error).__name__}: "
+                                f"{str(error).replace(self._token, '<token>')}") from None
 
 
 class NewcomerPush:
@@ -62,8 +85,15 @@ class NewcomerPush:
         if push is None:
             log.info("no one to tell of %s: the contact erased their data", delivery.payload.get("event"))
             return
-        for reply in push.replies:
-            self._client.run(lambda bot, reply=reply: send(bot, int(push.address), reply))
+        if push.address is None:  # blocked the bot before: kept for their next message, if they write again
+            raise DeliveryError("the newcomer cannot be reached on Telegram now; it waits for their next message")
+        try:
+            for reply in push.replies:
+                self._client.run(lambda bot, reply=reply: send(bot, int(push.address), reply))
+        except Unreachable:
+            self._news.unreachable(delivery.recipient)
+            raise
+        self._news.sent(delivery.recipient, push)
 
 
 class AgencyGroup:

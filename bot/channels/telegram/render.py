@@ -4,12 +4,17 @@ Telegram's 4,096 characters. Links stay plain text, which Telegram shows as link
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
+
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
 
 from bot.dialogue import Outbound
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+log = logging.getLogger("settlebot.telegram")
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
@@ -45,3 +50,12 @@ async def send(bot: Bot, chat_id: int, reply: Outbound) -> None:
     for number, piece in enumerate(pieces, 1):
         markup = keyboard([(c.label, c.id) for c in reply.choices]) if number == len(pieces) else None
         await bot.send_message(chat_id, piece, reply_markup=markup, disable_web_page_preview=True)
+
+
+async def courtesy(call: Awaitable[object]) -> None:
+    """A call whose failure must not undo or repeat what was done: answering a pressed button (too
+    late once Telegram's window has passed), editing a message already gone."""
+    try:
+        await call
+    except TelegramError as error:
+        log.info("Telegram refused a courtesy call: %s", error)

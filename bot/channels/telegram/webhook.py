@@ -8,7 +8,9 @@ Telegram, and one handled already is not handled again (the dialogue records its
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.channels.telegram.application import ALLOWED_UPDATES, build_application, new_bot, set_command_menus
 from bot.config import Settings
@@ -23,6 +26,7 @@ from bot.dialogue import Dialogue
 from bot.runtime import Runtime
 from bot.storage.secrets import derive_key
 
+log = logging.getLogger("settlebot.telegram")
 PATH = "/telegram/webhook"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
@@ -36,7 +40,8 @@ class TelegramWebhook:
 
     def __init__(self, runtime: Runtime, dialogue: Dialogue):
         self._application = build_application(runtime, dialogue, updater=False)
-        self._secret = secret_token(runtime.secret_key)
+        self._secret = secret_token(runtime.secret_key).encode()
+        self._ready = asyncio.Event()  # the Bot API client is open
         self._failed: set[int] = set()  # updates whose handling failed: Telegram is asked to send them again
         self._application.add_error_handler(self._note_failure)
 
@@ -49,12 +54,33 @@ class TelegramWebhook:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        async with self._application:  # the Bot API client: opened with the app, closed with it
+        """Opens the Bot API client in the background: while Telegram cannot be reached, the rest
+        of `serve` (the agency API, /healthz) works, and updates are answered 503 (Telegram resends)."""
+        opening = asyncio.create_task(self._open())
+        try:
             yield
+        finally:
+            opening.cancel()
+            if self._ready.is_set():
+                await self._application.shutdown()
+
+    async def _open(self) -> None:
+        wait = 1.0
+        while True:
+            try:
+                await self._application.initialize()  # getMe: checks the token
+                self._ready.set()
+                return
+            except TelegramError as error:  # str(InvalidToken) would show the token: only its type
+                log.error("cannot reach the Telegram Bot API (%s); trying again in %.0f s", type(error).__name__, wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 60.0)
 
     async def _receive(self, request: Request) -> Response:
-        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self._secret):
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode("latin-1"), self._secret):
             return PlainTextResponse("wrong or missing secret token: run 'settlebot telegram set-webhook'", 403)
+        if not self._ready.is_set():
+            return PlainTextResponse("not connected to the Telegram Bot API yet; send it again", 503)
         try:
             update = Update.de_json(await request.json(), self._application.bot)
         except (ValueError, TypeError, KeyError):
