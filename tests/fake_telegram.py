@@ -68,6 +68,12 @@ class FakeBotAPI:
                   chat_id: int | None = None) -> None:
         self._push(self.message_update(user_id, text, language_code, chat_type, chat_id))
 
+    def user_sends_photo(self, user_id: int) -> None:
+        update = self.message_update(user_id, "")
+        del update["message"]["text"]
+        update["message"]["photo"] = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]
+        self._push(update)
+
     def user_presses(self, user_id: int, data: str, chat_id: int | None = None, message: dict | None = None) -> None:
         self._push(self.button_update(user_id, data, chat_id, message))
 

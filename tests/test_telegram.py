@@ -174,6 +174,18 @@ def test_the_apps_language_is_a_first_guess_only(telegram: FakeBotAPI) -> None:
     assert "I think you wrote" not in menu["text"]  # nobody wrote Ukrainian: no claim that they did
 
 
+def test_a_photo_gets_the_menu_of_what_the_bot_can_do(telegram: FakeBotAPI) -> None:
+    api = telegram
+    api.user_says(811, "hello")
+    api.wait_for(lambda: api.sent(811))
+    api.user_presses(811, "lang:en")  # "OK, English", then the topic menu
+    api.wait_for(lambda: len(api.sent(811)) == 3)
+    api.user_sends_photo(811)  # the bot reads only text: it says what it can answer, not nothing
+    api.wait_for(lambda: len(api.sent(811)) == 4)
+    assert "I can answer questions about" in api.sent(811)[-1]["text"]
+    assert buttons(api.sent(811)[-1])[0].startswith("topic:")
+
+
 def _handoff_in_arabic(api: FakeBotAPI, chat: int) -> str:
     """An Arabic speaker asks for a person about housing and agrees; the reference code."""
     steps = [("says", "أريد التحدث مع موظف عن السكن"), ("presses", "lang:ar"), ("presses", "consent:yes"),
