@@ -37,7 +37,7 @@ from bot.channels.telegram.webhook import PATH, secret_token  # noqa: E402
 from bot.config import PROJECT_ROOT  # noqa: E402
 
 sys.path.insert(0, str(PROJECT_ROOT))  # the tests' fake Bot API server and `settlebot serve` runner
-from tests.fake_telegram import FakeBotAPI  # noqa: E402
+from tests.fake_telegram import FakeBotAPI, wait_for_webhook  # noqa: E402
 from tests.servers import Serve, write_config  # noqa: E402
 
 KEY = "settlebot-benchmark-key-" + "0" * 32
@@ -118,6 +118,7 @@ def measure(api: FakeBotAPI, env: dict[str, str], workers: int, users: int) -> d
     say(f"starting settlebot serve --workers {workers} (it trains the NLU)...")
     serve = Serve(env, "--workers", str(workers), timeout=180)
     try:
+        wait_for_webhook(serve.url, secret_token(KEY.encode()))
         say("  warming up with 40 conversations...")
         asyncio.run(post_conversations(serve.url, api, range(1, 41)))
         say(f"  measuring {users} conversations ({6 * users} updates)...")
