@@ -23,6 +23,7 @@ from bot.dialogue.replies import (
     HELPFUL,
     KEEP,
     LANGUAGE,
+    LANGUAGES,
     MENU,
     NO_PERSON,
     NOT_HELPFUL,
@@ -270,7 +271,8 @@ class _Turn(HandoffSteps):
             return choice.rpartition(":")[2] in self.kb.entries
         if choice in HANDOFF_CHOICES:
             return self.handoff_choice_fits(choice)
-        return choice.startswith((REACHED, NOT_REACHED)) or choice in (PERSON, NO_PERSON, TALK, MENU, ERASE, KEEP)
+        return choice.startswith((REACHED, NOT_REACHED)) or choice in (PERSON, NO_PERSON, TALK, MENU, ERASE, KEEP,
+                                                                         LANGUAGES)
 
     def other_language(self, text: str) -> bool:
         detected = self.parse.language
@@ -287,7 +289,8 @@ class _Turn(HandoffSteps):
         if question or self.pending:  # a word that is no language ("klingon") leaves the question waiting
             self.state["pending"] = question or self.pending
         first = guessed or supported_language(self.inbound.language_hint)
-        return [self.replies(first).choose_language(first, greet=True, detected=bool(guessed))]
+        return [self.replies(first).choose_language(first, greet=True, detected=bool(guessed),
+                                                    brief=self.inbound.brief)]
 
     # Choices -----------------------------------------------------------------------------------
 
@@ -305,6 +308,9 @@ class _Turn(HandoffSteps):
             return self.start_handoff()
         if choice.startswith((REACHED, NOT_REACHED)):
             return self.on_reached(choice)
+        if choice == LANGUAGES:  # the whole menu; a question waiting for the language waits on
+            self.keep_waiting()
+            return [self.replies().choose_language(self.conversation.language, greet=False, brief=self.inbound.brief)]
         if choice == NO_PERSON:
             return [self.replies().no_person()]
         if choice == ERASE:

@@ -23,6 +23,7 @@ BY_CHAT, BY_PHONE = "reach:chat", "reach:phone"
 REACHED, NOT_REACHED = "reached:yes:", "reached:no:"  # + the referral's code
 ERASE, KEEP = "erase:yes", "erase:no"
 MENU = "menu"
+LANGUAGES = "languages"  # "another language": the whole language menu, after a short one (SMS)
 LANGUAGE, TOPIC, ENTRY = "lang:", "topic:", "entry:"
 
 
@@ -52,7 +53,8 @@ class Replies(Sentences):
             return self._("Yes")
         if choice.startswith((NOT_HELPFUL, NOT_REACHED)) or choice in (NO_PERSON, NO_CONSENT, KEEP):
             return self._("No")
-        return {TALK: self._("Talk to a person"), CONSENT: self._("Yes, share it"), SKIP: self._("Skip"),
+        return {TALK: self._("Talk to a person"), LANGUAGES: self._("Another language"),
+                CONSENT: self._("Yes, share it"), SKIP: self._("Skip"),
                 BY_CHAT: self._("Here in this chat"), BY_PHONE: self._("By phone"),
                 ERASE: self._("Yes, erase everything"),
                 MENU: self._("Main menu")}[choice]
@@ -73,14 +75,22 @@ class Replies(Sentences):
 
     # Conversation ------------------------------------------------------------------------------
 
-    def choose_language(self, first: str | None, *, greet: bool, detected: bool = False) -> Outbound:
+    def choose_language(self, first: str | None, *, greet: bool, detected: bool = False,
+                        brief: bool = False) -> Outbound:
         """The language menu, each name in its own script, with `first` (the guess, or the current
-        language) on top. `detected`: `first` is the language the person's message was written in."""
+        language) on top. `detected`: `first` is the language the person's message was written in.
+        `brief` (SMS, where a greeting and twelve names in their scripts do not fit three
+        messages): at first contact only the question, with `first` (or English) and "another
+        language"; the whole list without the question."""
+        if brief and greet:  # they wrote to this number: the question, without the greeting
+            return self.say(self._("Which language do you want me to use?"),
+                            choices=self.choices([LANGUAGE + (first or DEFAULT), LANGUAGES]))
         order = list(dict.fromkeys([first, *SUPPORTED] if first else SUPPORTED))
         lines = [self._("Hello! I am settlebot, a free information service for newcomers.")] if greet else []
         if first and detected:
             lines.append(self._("I think you wrote in {language}.", language=language_name(first)))
-        lines.append(self._("Which language do you want me to use?"))
+        if not brief:
+            lines.append(self._("Which language do you want me to use?"))
         return self.say(*lines, choices=self.choices([LANGUAGE + lang for lang in order]))
 
     def switch_language(self, detected: str, current: str) -> Outbound:
@@ -271,7 +281,7 @@ class Replies(Sentences):
         return self.say(self._("All right. Nothing was erased."), choices=self.choices([MENU]))
 
     def pick_a_number(self, n: int) -> Outbound:
-        return self.say(self._("Please reply with a number from 1 to {n}.", n=n))
+        return self.say(number_prompt(self.language, n))
 
 
 def command_descriptions(language: str) -> dict[str, str]:
@@ -281,3 +291,8 @@ def command_descriptions(language: str) -> dict[str, str]:
     return {"/start": _("Start again"), "/help": _("How to use this bot"), "/language": _("Change the language"),
             "/menu": _("Main menu"), "/privacy": _("What I keep about you, and for how long"),
             "/mydata": _("See what I keep about you"), "/delete": _("Erase what I keep about you")}
+
+
+def number_prompt(language: str, n: int) -> str:
+    """Asking for a menu's number: after a wrong one, and under a menu sent as text (SMS)."""
+    return paragraphs(Sentences(language)._("Please reply with a number from 1 to {n}.", n=n), language)
