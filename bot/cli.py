@@ -131,9 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="the web app: channel webhooks, agency API and referral pages (and the outbox worker)",
         description="Serves GET /healthz, the agency API (/agency/referrals, with an agency's token), the "
-                    "referral pages that emails link to (/agency/r/CODE?key=...), and POST /telegram/webhook when "
-                    "$TELEGRAM_BOT_TOKEN is set; and delivers notifications. Links in emails start with "
-                    "$SETTLEBOT_PUBLIC_URL.")
+                    "referral pages that emails link to (/agency/r/CODE?key=...), POST /telegram/webhook when "
+                    "$TELEGRAM_BOT_TOKEN is set and POST /sms/twilio when $TWILIO_AUTH_TOKEN is set; and delivers "
+                    "notifications. Links in emails, and the address Twilio signs, start with $SETTLEBOT_PUBLIC_URL.")
     serve.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help="processes taking requests (default: 1); each trains its own NLU. More use more "

@@ -66,6 +66,17 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class SMSSettings:
+    """The SMS channel (config `settlebot.sms`; Twilio's credentials come from the environment)."""
+
+    max_segments: int = 3  # a reply is cut to fit in this many SMS segments
+
+    @property
+    def twilio_auth_token(self) -> str | None:
+        return os.environ.get("TWILIO_AUTH_TOKEN") or None
+
+
+@dataclass(frozen=True)
 class Settings:
     nlu: NLUSettings
     knowledge_base: Path = PROJECT_ROOT / "knowledge_base"
@@ -73,6 +84,7 @@ class Settings:
     timezone: ZoneInfo = DEFAULT_TIMEZONE  # the city's: agencies' opening hours are in it
     notifications: Notifications = field(default_factory=Notifications)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    sms: SMSSettings = field(default_factory=SMSSettings)
 
     @property
     def public_url(self) -> str:
@@ -124,14 +136,16 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"{path}:{line}: YAML syntax: {error.problem}") from None
     try:
         bot = _known(_section(_section(raw, "(top level)").get("settlebot"), "settlebot"),
-                     {"nlu", "knowledge_base", "retention_days", "timezone", "referrals", "telegram"}, "settlebot")
+                     {"nlu", "knowledge_base", "retention_days", "timezone", "referrals", "telegram", "sms"},
+                     "settlebot")
         return Settings(nlu=_nlu_settings(_section(bot.get("nlu"), "settlebot.nlu"), path.parent),
                         knowledge_base=(path.parent / str(bot.get("knowledge_base", "knowledge_base"))).resolve(),
                         retention=datetime.timedelta(days=_number(bot.get("retention_days", 30),
                                                                   "settlebot.retention_days", 1, 3650)),
                         timezone=_timezone(bot.get("timezone", "America/Vancouver")),
                         notifications=_notifications(_section(bot.get("referrals"), "settlebot.referrals")),
-                        telegram=_telegram(_section(bot.get("telegram"), "settlebot.telegram")))
+                        telegram=_telegram(_section(bot.get("telegram"), "settlebot.telegram")),
+                        sms=_sms(_section(bot.get("sms"), "settlebot.sms")))
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{path}: {error}; see the comments in the shipped config.yml") from None
 
@@ -170,6 +184,12 @@ def _telegram(section: dict) -> TelegramSettings:
     return TelegramSettings(messages_per_second=_number(
         section.get("messages_per_second", TelegramSettings.messages_per_second),
         "settlebot.telegram.messages_per_second", 0, 100000))
+
+
+def _sms(section: dict) -> SMSSettings:
+    _known(section, {"max_segments"}, "settlebot.sms")
+    return SMSSettings(max_segments=int(_number(section.get("max_segments", SMSSettings.max_segments),
+                                                "settlebot.sms.max_segments", 1, 10)))
 
 
 def _section(value: object, name: str) -> dict:

@@ -51,6 +51,7 @@ class WebChannel(Protocol):
 
 def web_channels(settings: Settings) -> list[type[WebChannel]]:
     """The web channels this deployment has set up."""
+    from bot.channels.sms.twilio import TwilioWebhook
     from bot.channels.telegram.webhook import TelegramWebhook
 
-    return [channel for channel in (TelegramWebhook,) if channel.configured(settings)]
+    return [channel for channel in (TelegramWebhook, TwilioWebhook) if channel.configured(settings)]

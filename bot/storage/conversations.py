@@ -33,6 +33,10 @@ _LOCKED = (select(Contact.language, Contact.state, Contact.address).where(Contac
            .with_for_update())
 _SAVE = update(Contact).where(Contact.id == bindparam("contact"))  # SET: the keys of the parameters given
 _LOG = insert(Message)
+_DELIVERY = ((InboundDelivery.channel == bindparam("the_channel"))
+             & (InboundDelivery.delivery_id == bindparam("the_delivery")))
+_ANSWER = select(InboundDelivery.answer).where(_DELIVERY)
+_KEEP_ANSWER = update(InboundDelivery).where(_DELIVERY).values(answer=bindparam("the_answer"))
 
 
 @cache
@@ -133,6 +137,16 @@ class Conversations:
             yield conversation
             if conversation:
                 conversation.save(seen=False)
+
+    def answer_of(self, channel: str, delivery_id: str) -> str | None:
+        """What was answered to a delivery handled before (None: not handled, or no answer kept)."""
+        with self._engine.connect() as connection:
+            return connection.execute(_ANSWER, {"the_channel": channel, "the_delivery": delivery_id}).scalar()
+
+    def keep_answer(self, channel: str, delivery_id: str, answer: str) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(_KEEP_ANSWER, {"the_channel": channel, "the_delivery": delivery_id,
+                                              "the_answer": answer})
 
     @staticmethod
     def _locked(connection: Connection, contact_id: str) -> Row | None:

@@ -167,4 +167,7 @@ class InboundDelivery(Base):
 
     channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # What was answered, where the platform takes the answer in its request (Twilio's TwiML): a
+    # repeated MessageSid gets the same answer, not a second turn. `settlebot purge` deletes old ones.
+    answer: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
