@@ -94,3 +94,36 @@ def test_unusual_messages_get_a_short_answer(sms: str, what: str, body: str, mor
     reply = answer(post(sms, f"+1604555{len(body):04d}", body, **more))
     assert reply and segments(reply) <= 3
     assert re.search(r"Which language|I can answer", reply)
+
+
+def test_stop_then_silence_then_start(sms: str, database_url: str) -> None:
+    number = "+16045550115"
+    answer(post(sms, number, "how do i apply for msp"))
+    answer(post(sms, number, "1"))
+    assert answer(post(sms, number, "Stop")) == ""  # the carrier confirms; nothing of ours follows
+    assert answer(post(sms, number, "how do i find a family doctor")) == ""  # silence until START
+    welcome = answer(post(sms, number, "START"))
+    assert "I can answer questions about" in welcome
+    assert "doctor" in answer(post(sms, number, "how do i find a family doctor")).casefold()
+    with open_database(database_url)() as session:
+        intents = session.scalars(select(Message.intent).where(Message.inbound.is_(True))
+                                  .order_by(Message.id)).all()
+    assert intents[2] == "keyword:stop" and intents[4] == "keyword:start"  # each is logged
+
+
+def test_stop_in_the_newcomers_language_and_help_in_two(sms: str) -> None:
+    assert answer(post(sms, "+16045550116", "Arrêt")) == ""  # French, capital or not, accent or not
+    assert answer(post(sms, "+16045550116", "bonjour")) == ""
+    help_en = answer(post(sms, "+16045550117", "HELP"))
+    assert "Write your question in your own words" in help_en and segments(help_en) <= 3
+    help_fr = answer(post(sms, "+16045550118", "aide"))
+    french = translations("fr").gettext("Write your question in your own words, for example: "
+                                        "\u201cHow do I find a family doctor?\u201d").split(",")[0]
+    assert french.split()[0] in help_fr and segments(help_fr) <= 3
+
+
+def test_after_stop_an_emergency_still_gets_the_crisis_lines(sms: str) -> None:
+    number = "+16045550119"
+    answer(post(sms, number, "STOP"))
+    crisis = answer(post(sms, number, "I want to kill myself"))
+    assert "911" in crisis.replace("-", "") or "9-1-1" in crisis

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DEFAULT_TIMEZONE, Notifications
 from bot.dialogue.handoff import HANDOFF_CHOICES, TYPED_STEPS, HandoffSteps
+from bot.dialogue.keywords import START, STOP, keyword
 from bot.dialogue.messages import Inbound, Outbound
 from bot.dialogue.news import News
 from bot.dialogue.replies import (
@@ -124,8 +125,9 @@ class Dialogue:
             turn = _Turn(self, self.knowledge, conversation, inbound, parse)
             replies = turn.run()
             parse = None if turn.redacted else turn.parse  # a typed name's "intent" says nothing
+            intent = f"keyword:{turn.keyword}" if turn.keyword else parse.intent if parse else None
             conversation.log(inbound=True, text=turn.redacted or inbound.text or inbound.choice or "",
-                             language=parse.language if parse else None, intent=parse.intent if parse else None)
+                             language=parse.language if parse else None, intent=intent)
             for reply in replies:
                 conversation.log(inbound=False, text=reply.text, language=reply.language)
             # Each menu is numbered from 1 where it is shown: a typed number means the last one.
@@ -156,6 +158,7 @@ class _Turn(HandoffSteps):
         self.keep_choices = False  # an emergency or a wrong number leaves the menu on offer
         self.redacted: str | None = None  # what the transcript keeps instead of the text, if not the text
         self.emergency_shown = False
+        self.keyword: str | None = None  # an SMS keyword the message was (STOP, START, HELP)
         # What waits on the language menu lives for one turn: the turn that answers it, or not.
         self.pending: str | None = self.state.pop("pending", None)
         self.offered_switch: str | None = self.state.pop("offered_switch", None)
@@ -173,11 +176,20 @@ class _Turn(HandoffSteps):
     def run(self) -> list[Outbound]:
         """News about the person's referrals first, unless this message is an emergency."""
         replies = self.respond()
+        if self.state.get("stopped"):  # news waits for START
+            return replies
         news = self.notices()
         return [*replies, *news] if self.emergency_shown else [*news, *replies]
 
     def respond(self) -> list[Outbound]:
         text = self.inbound.text.strip()
+        if self.inbound.brief:  # SMS: its keywords first; after STOP, silence, unless it is an emergency
+            found = keyword(text)
+            if found:
+                return self.on_keyword(*found)
+            if self.state.get("stopped") and not (self.parse and self.parse.intent == EMERGENCY):
+                self.keep_waiting()
+                return []
         offered: list[str] = self.state.get("choices") or []
         step = self.state.get("handoff", {}).get("step")
         if self.parse:
@@ -218,6 +230,20 @@ class _Turn(HandoffSteps):
             self.state["offered_switch"] = self.parse.language
             return [self.replies(self.parse.language).switch_language(self.parse.language, self.language)]
         return self.on_intent(self.parse.intent or OUT_OF_SCOPE, text)
+
+    def on_keyword(self, name: str, language: str) -> list[Outbound]:
+        """STOP: nothing more to this number, news included, until START. HELP: help, in the
+        person's language, else in the keyword's."""
+        self.keyword = name
+        self.keep_waiting()
+        if name == STOP:
+            self.state["stopped"] = True
+            return []  # the carrier (or Twilio) confirms a stop; nothing may follow it
+        replies = self.replies(self.conversation.language or language)
+        if name == START:
+            self.state.pop("stopped", None)
+            return [replies.welcome()]
+        return [replies.help()]
 
     def emergency(self, offered: list[str]) -> list[Outbound]:
         """Crisis lines first. The menus stay on offer, but not a question whose menu the crisis
