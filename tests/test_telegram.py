@@ -32,7 +32,7 @@ from bot.storage.secrets import SecretBox
 from tests.conftest import SETTLEBOT, TEST_KEY, settlebot
 from tests.fake_telegram import BOT, FakeBotAPI, wait_for_webhook
 from tests.people import KEY, Person
-from tests.servers import Serve, knowledge_base_with, write_config
+from tests.servers import MailBox, Serve, knowledge_base_with, write_config
 from tests.test_referrals import FAST, refer
 
 KB = load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0]
@@ -335,3 +335,14 @@ def test_news_for_someone_who_blocked_the_bot_waits_for_their_next_message(
     assert code in replies[0].text and "accepted your request" in replies[0].text
     with sessions() as session:
         assert session.scalars(select(Contact.address)).one() is not None  # reachable again
+
+
+def test_a_test_notification_reaches_the_agency_group(api: FakeBotAPI, database_url: str, tmp_path: Path,
+                                                      mailbox: MailBox) -> None:
+    env = {**telegram_env(api, database_url), "SMTP_URL": mailbox.url,
+           "SETTLEBOT_CONFIG": str(agency_group_config(tmp_path))}
+    result = settlebot("agencies", "test-notify", "harbourview", env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"Telegram group {AGENCY_GROUP}" in result.stdout
+    [posted] = api.sent(AGENCY_GROUP)
+    assert posted["text"] == "This group receives the referrals for Harbourview Newcomer Centre (fictional sample)."

@@ -11,7 +11,7 @@ import sys
 
 from sqlalchemy import select
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.referrals import records, tokens
 from bot.referrals.signing import agency_link, webhook_secret
 from bot.runtime import Runtime, open_runtime
@@ -43,8 +43,6 @@ def _rows(runtime: Runtime, args: argparse.Namespace) -> list[dict[str, str]]:
 
 def referrals_list(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings, args.agency)
-    if runtime is None:
-        return 1
     rows = _rows(runtime, args)
     if not rows:
         print("No referrals match.")
@@ -60,8 +58,6 @@ def referrals_list(args: argparse.Namespace, settings: Settings) -> int:
 def referrals_export(args: argparse.Namespace, settings: Settings) -> int:
     """CSV for reports: no names, phone numbers or needs (use 'show' for one person's details)."""
     runtime = _runtime(settings, args.agency)
-    if runtime is None:
-        return 1
     writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
     writer.writeheader()
     writer.writerows(_rows(runtime, args))
@@ -96,24 +92,20 @@ def referrals_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _runtime(settings: Settings, organization: str | None) -> Runtime | None:
-    """The runtime, once `organization` (if given) is known to agencies.yml; None after saying
-    which ids there are, so that a typo is not answered with an empty list."""
+def _runtime(settings: Settings, organization: str | None) -> Runtime:
+    """The runtime, once `organization` (if given) is known to agencies.yml; a ConfigError naming
+    the ids there are otherwise, so that a typo is not answered with an empty list."""
     runtime = open_runtime(settings)
     known = runtime.knowledge().organizations
     if organization is None or organization in known:
         return runtime
     close = difflib.get_close_matches(organization, list(known), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
-    print(f"settlebot: no organization {organization!r} in agencies.yml; {hint}the ids are: {', '.join(known)}",
-          file=sys.stderr)
-    return None
+    raise ConfigError(f"no organization {organization!r} in agencies.yml; {hint}the ids are: {', '.join(known)}")
 
 
 def agencies_token(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings, args.organization)
-    if runtime is None:
-        return 1
     with runtime.sessions.begin() as session:
         revoked = tokens.revoke_all(session.connection(), args.organization) if args.revoke else 0
         token = None if args.revoke else tokens.issue(session.connection(), args.organization)
@@ -128,23 +120,20 @@ def agencies_token(args: argparse.Namespace, settings: Settings) -> int:
 
 def agencies_secret(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings, args.organization)
-    if runtime is None:
-        return 1
     print(webhook_secret(runtime.secret_key, args.organization))
     return 0
 
 
 def agencies_test_notify(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings, args.organization)
-    if runtime is None:
-        return 1
     organization = runtime.knowledge().organizations[args.organization]
     kinds = records.notification_kinds(organization)
     with runtime.sessions.begin() as session:
         keys = [records.enqueue(session.connection(), kind, organization.id, {"event": "test"}, None)
                 for kind in kinds]
     delivered = runtime.worker().run_once(keys=keys)
-    target = " and ".join([organization.email, *([organization.webhook_url] if organization.webhook_url else [])])
+    target = " and ".join([organization.email, *([organization.webhook_url] if organization.webhook_url else []),
+                           *([f"Telegram group {organization.telegram_chat}"] if organization.telegram_chat else [])])
     if delivered == len(kinds):
         print(f"Sent a test notification to {target}.")
         return 0
@@ -155,8 +144,6 @@ def agencies_test_notify(args: argparse.Namespace, settings: Settings) -> int:
 
 def referrals_assign(args: argparse.Namespace, settings: Settings) -> int:
     runtime = _runtime(settings, args.organization)
-    if runtime is None:
-        return 1
     kb = runtime.knowledge()
     service = None
     if args.service:

@@ -13,7 +13,7 @@ from typing import Any
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from bot.channels.telegram.agencies import referral_message
+from bot.channels.telegram.agencies import GroupText, referral_message
 from bot.channels.telegram.application import new_bot
 from bot.channels.telegram.render import send
 from bot.config import Settings
@@ -111,8 +111,9 @@ class AgencyGroup:
         organization = kb.organizations.get(delivery.recipient)
         if organization is None or not organization.telegram_chat:
             raise DeliveryError(f"{delivery.recipient} has no telegram_chat in agencies.yml")
-        if delivery.referral is None:
-            return
-        text, buttons = referral_message(organization, kb, delivery.referral, self._settings.timezone)
+        if delivery.referral is None:  # `settlebot agencies test-notify`: say what the group is for
+            text, buttons = GroupText(organization, kb).linked(), None
+        else:
+            text, buttons = referral_message(organization, kb, delivery.referral, self._settings.timezone)
         self._client.run(lambda bot: bot.send_message(organization.telegram_chat, text, reply_markup=buttons,
                                                       disable_web_page_preview=True))
