@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
+from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 from starlette.routing import Route
@@ -21,7 +22,13 @@ if TYPE_CHECKING:
 
 class AsyncDialogue:
     """The dialogue for a channel on an event loop: each turn runs in a thread (it reads and
-    writes the database), as many at once as the database writes at once."""
+    writes the database), as many at once as the database writes at once. `of` gives the one of
+    a dialogue, so that channels in one process (Telegram and SMS in `serve`) share its threads."""
+
+    @staticmethod
+    @cache
+    def of(dialogue: Dialogue) -> AsyncDialogue:
+        return AsyncDialogue(dialogue)
 
     def __init__(self, dialogue: Dialogue):
         self._dialogue = dialogue

@@ -3,7 +3,8 @@
 Each request's X-Twilio-Signature is checked with the twilio SDK's RequestValidator against the
 address Twilio was given: $SETTLEBOT_PUBLIC_URL and the path, so it holds behind a proxy that
 rewrites the host. A bad or missing signature gets 403. A repeated MessageSid (Twilio retrying)
-gets the answer it got the first time, without a second turn."""
+gets the answer it got the first time, without a second turn: the core records each MessageSid,
+and the answer is kept with it."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class TwilioWebhook:
         self._url = settings.public_url + PATH
         self._max_segments = settings.sms.max_segments
         self._dialogue = dialogue
-        self._turns = AsyncDialogue(dialogue)
+        self._turns = AsyncDialogue.of(dialogue)
 
     @staticmethod
     def configured(settings: Settings) -> bool:
@@ -60,16 +61,14 @@ class TwilioWebhook:
         sid, sender = params.get("MessageSid"), params.get("From")
         if not sid or not sender:
             return PlainTextResponse("MessageSid and From are required", 400)
-        conversations = self._dialogue.conversations
-        earlier = await run_in_threadpool(conversations.answer_of, CHANNEL, sid)
-        if earlier is not None:
-            return twiml(earlier)
         inbound = Inbound(CHANNEL, sender, params.get("Body", "")[:MAX_BODY], brief=True, delivery_id=sid,
                           reachable=True)
         replies = await self._turns.handle(inbound)
+        conversations = self._dialogue.conversations
+        if not replies:  # handled before (the core took no second turn), or nothing to say (after STOP)
+            return twiml(await run_in_threadpool(conversations.answer_of, CHANNEL, sid) or "")
         answer = render(replies, self._max_segments)
-        if replies:  # [] : handled already, by a request that has not kept its answer yet
-            await run_in_threadpool(conversations.keep_answer, CHANNEL, sid, answer)
+        await run_in_threadpool(conversations.keep_answer, CHANNEL, sid, answer)
         return twiml(answer)
 
 

@@ -124,7 +124,7 @@ def build_application(runtime: Runtime, dialogue: Dialogue, *, updater: bool = T
         builder = builder.updater(None)
     application = builder.build()
 
-    turns = AsyncDialogue(dialogue)
+    turns = AsyncDialogue.of(dialogue)
 
     async def reply(update: Update, inbound: Inbound) -> None:
         replies = await turns.handle(inbound)
