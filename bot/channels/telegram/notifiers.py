@@ -34,14 +34,19 @@ class BotThread:
     the first call, and again after a failure."""
 
     def __init__(self, settings: Settings):
+        self._settings = settings.telegram
         self._token = settings.telegram.token or ""
-        self._loop = asyncio.new_event_loop()
-        threading.Thread(target=self._loop.run_forever, name="telegram-client", daemon=True).start()
-        self._bot = new_bot(settings.telegram)
+        self._loop: asyncio.AbstractEventLoop | None = None  # started at the first call: most workers never push
+        self._bot: ExtBot | None = None
         self._ready = False
 
     def run(self, call: Callable[[ExtBot], Coroutine]) -> Any:
-        """`call(bot)` on the client's loop; raises DeliveryError (Unreachable for a chat that is gone)."""
+        """`call(bot)` on the client's loop; raises DeliveryError (Unreachable for a chat that is gone).
+        Called from the outbox worker's one thread."""
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            threading.Thread(target=self._loop.run_forever, name="telegram-client", daemon=True).start()
+            self._bot = new_bot(self._settings)
         if not self._ready:
             self._wait(self._bot.initialize())
             self._ready = True
@@ -50,7 +55,8 @@ class BotThread:
     def close(self) -> None:
         if self._ready:
             self._wait(self._bot.shutdown())
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
 
     def _wait(self, coroutine: Coroutine) -> Any:
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
