@@ -119,10 +119,11 @@ def _parser() -> argparse.ArgumentParser:
     telegram.set_defaults(run=_lazy("running", "telegram"))
 
     worker = commands.add_parser(
-        "worker", help="deliver referral notifications (email, webhook) from the outbox",
+        "worker", help="deliver notifications (email, webhook, Telegram, SMS) from the outbox",
         description="Delivers the notifications that referrals wrote to the outbox, retrying failures with "
                     "a doubling delay (settlebot.referrals in config.yml). chat and serve deliver too while "
-                    "they run; several workers may share one PostgreSQL database. Email needs $SMTP_URL.")
+                    "they run; several workers may share one PostgreSQL database. Email needs $SMTP_URL; "
+                    "Telegram needs $TELEGRAM_BOT_TOKEN; SMS news needs $TWILIO_ACCOUNT_SID and $TWILIO_AUTH_TOKEN.")
     worker.add_argument("--once", action="store_true", help="deliver what is due now, then stop")
     worker.add_argument("--idle", type=float, default=1.0, metavar="SECONDS",
                         help="how long to sleep when nothing is due (default: 1)")
@@ -132,8 +133,10 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="the web app: channel webhooks, agency API and referral pages (and the outbox worker)",
         description="Serves GET /healthz, the agency API (/agency/referrals, with an agency's token), the "
                     "referral pages that emails link to (/agency/r/CODE?key=...), POST /telegram/webhook when "
-                    "$TELEGRAM_BOT_TOKEN is set and POST /sms/twilio when $TWILIO_AUTH_TOKEN is set; and delivers "
-                    "notifications. Links in emails, and the address Twilio signs, start with $SETTLEBOT_PUBLIC_URL.")
+                    "$TELEGRAM_BOT_TOKEN is set, POST /sms/twilio and /sms/twilio/status when $TWILIO_AUTH_TOKEN is "
+                    "set, and POST /sms/generic when $SMS_GATEWAY_SECRET is set; and delivers notifications (SMS "
+                    "news through Twilio's REST API when $TWILIO_ACCOUNT_SID is set too). Links in emails, and the "
+                    "address Twilio signs, start with $SETTLEBOT_PUBLIC_URL.")
     serve.add_argument("--nlu", choices=ENGINES, help="NLU engine (default: from config.yml)")
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help="processes taking requests (default: 1); each trains its own NLU. More use more "

@@ -67,13 +67,29 @@ class TelegramSettings:
 
 @dataclass(frozen=True)
 class SMSSettings:
-    """The SMS channel (config `settlebot.sms`; Twilio's credentials come from the environment)."""
+    """The SMS channel (config `settlebot.sms`; Twilio's credentials and the gateway's secret come
+    from the environment)."""
 
     max_segments: int = 3  # a reply is cut to fit in this many SMS segments
 
     @property
     def twilio_auth_token(self) -> str | None:
         return os.environ.get("TWILIO_AUTH_TOKEN") or None
+
+    @property
+    def twilio_account_sid(self) -> str | None:
+        """With the auth token, lets the outbox worker push news by SMS through Twilio's REST API."""
+        return os.environ.get("TWILIO_ACCOUNT_SID") or None
+
+    @property
+    def twilio_api_base(self) -> str | None:
+        """Another address for Twilio's REST API than https://api.twilio.com: a test's fake."""
+        return (os.environ.get("TWILIO_API_BASE") or "").rstrip("/") or None
+
+    @property
+    def gateway_secret(self) -> str | None:
+        """The secret a generic SMS gateway signs its posts with (POST /sms/generic)."""
+        return os.environ.get("SMS_GATEWAY_SECRET") or None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from bot.referrals.notifiers.webhook import WebhookNotifier
 from bot.referrals.outbox import Notifier, OutboxWorker
 from bot.storage.database import open_database
 from bot.storage.secrets import SecretBox
+from bot.storage.sent_messages import SentMessages
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,24 @@ class Runtime:
         return SecretBox(self.secret_key)
 
     def worker(self) -> OutboxWorker:
-        """Delivers by email and webhook, and over Telegram when TELEGRAM_BOT_TOKEN is set (without
-        it, Telegram news waits in the outbox for the person's next message)."""
+        """Delivers by email and webhook; over Telegram when TELEGRAM_BOT_TOKEN is set, and by SMS
+        through Twilio when TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are (without them, a
+        newcomer's news waits in the outbox for their next message)."""
         settings = self.settings
         notifiers: list[Notifier] = [
             EmailNotifier(settings.smtp_url, settings.notifications.email_from, self.knowledge, self.secret_key,
                           settings.public_url, settings.timezone),
             WebhookNotifier(self.knowledge, self.secret_key, settings.public_url)]
+        news = News(self.knowledge, self.sessions, self.box)
         if settings.telegram.token:
             from bot.channels.telegram.notifiers import AgencyGroup, BotThread, NewcomerPush
 
             client = BotThread(settings)
-            notifiers += [NewcomerPush(client, News(self.knowledge, self.sessions, self.box)),
-                          AgencyGroup(client, self.knowledge, settings)]
+            notifiers += [NewcomerPush(client, news), AgencyGroup(client, self.knowledge, settings)]
+        if settings.sms.twilio_account_sid and settings.sms.twilio_auth_token:
+            from bot.channels.sms.push import TwilioPush
+
+            notifiers.append(TwilioPush(settings, news, SentMessages(self.sessions)))
         return OutboxWorker(self.sessions, self.box, notifiers, settings.notifications)
 
     def dialogue(self, engine: str | None = None) -> Dialogue:

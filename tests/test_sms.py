@@ -1,28 +1,25 @@
 """The SMS channel through `settlebot serve`: requests signed exactly as Twilio signs them, posted
-over HTTP to /sms/twilio, answered with TwiML."""
+over HTTP to /sms/twilio, answered with TwiML; and the generic gateway's signed JSON at /sms/generic."""
 
 from __future__ import annotations
 
-import itertools
+import json
 import re
+import time
 from collections.abc import Iterator
-from xml.etree import ElementTree
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from bot.channels.sms.segments import segments
 from bot.i18n import RLM, translations
+from bot.referrals.signing import signature
 from bot.storage.database import open_database
 from bot.storage.models import Message
 from tests.conftest import TEST_KEY
+from tests.fake_twilio import AUTH_TOKEN, BOT_NUMBER, answer, post
 from tests.servers import Serve
-
-AUTH_TOKEN = "twilio-test-auth-token"
-BOT_NUMBER = "+16045550100"
-SIDS = (f"SM{n:032x}" for n in itertools.count(1))
 
 
 @pytest.fixture
@@ -33,21 +30,6 @@ def sms(database_url: str) -> Iterator[str]:
         yield serve.url
     finally:
         serve.stop()
-
-
-def post(url: str, sender: str, body: str, sid: str | None = None, token: str = AUTH_TOKEN,
-         **more: str) -> httpx.Response:
-    """A message as Twilio posts it, signed with `token` over the public URL and the parameters."""
-    params = {"MessageSid": sid or next(SIDS), "AccountSid": "AC" + "0" * 32, "From": sender, "To": BOT_NUMBER,
-              "Body": body, "NumMedia": "0", **more}
-    signature = RequestValidator(token).compute_signature(f"{url}/sms/twilio", params)
-    return httpx.post(f"{url}/sms/twilio", data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
-
-
-def answer(response: httpx.Response) -> str:
-    assert response.status_code == 200 and response.headers["content-type"].startswith("application/xml")
-    message = ElementTree.fromstring(response.text).find("Message")
-    return "" if message is None else message.text
 
 
 def test_a_conversation_in_english_by_menu_numbers(sms: str) -> None:
@@ -127,3 +109,57 @@ def test_after_stop_an_emergency_still_gets_the_crisis_lines(sms: str) -> None:
     answer(post(sms, number, "STOP"))
     crisis = answer(post(sms, number, "I want to kill myself"))
     assert "911" in crisis.replace("-", "") or "9-1-1" in crisis
+
+
+# The generic gateway: the same dialogue behind signed JSON ----------------------------------------
+
+GATEWAY_SECRET = "gateway-test-secret"
+
+
+@pytest.fixture
+def gateway(database_url: str) -> Iterator[str]:
+    serve = Serve({"SETTLEBOT_DATABASE_URL": database_url, "SETTLEBOT_SECRET_KEY": TEST_KEY,
+                   "SMS_GATEWAY_SECRET": GATEWAY_SECRET}, timeout=120)
+    try:
+        yield serve.url
+    finally:
+        serve.stop()
+
+
+def gateway_post(url: str, message: dict, secret: str = GATEWAY_SECRET, timestamp: int | None = None,
+                 body: bytes | None = None) -> httpx.Response:
+    body = json.dumps(message).encode() if body is None else body
+    return httpx.post(f"{url}/sms/generic", content=body, timeout=60,
+                      headers={"Content-Type": "application/json",
+                               "X-Settlebot-Signature": signature(secret, body, timestamp)})
+
+
+def test_the_generic_gateway_holds_a_conversation(gateway: str, database_url: str) -> None:
+    sender = "+16045550301"
+    first = gateway_post(gateway, {"id": "g-1", "from": sender, "to": BOT_NUMBER, "text": "كيف أسجل في MSP"})
+    assert first.status_code == 200
+    menu = first.json()
+    assert menu["to"] == sender and "1. العربية" in menu["text"].replace(RLM, "")
+    assert menu["segments"] == segments(menu["text"]) <= 3
+    again = gateway_post(gateway, {"id": "g-1", "from": sender, "to": BOT_NUMBER, "text": "كيف أسجل في MSP"})
+    assert again.json() == menu  # a repeated id: the same answer, one turn
+    chosen = gateway_post(gateway, {"id": "g-2", "from": sender, "to": BOT_NUMBER, "text": "1"}).json()
+    assert translations("ar").gettext("OK. I will write to you in {language}.").split("{")[0] in \
+        chosen["text"].replace(RLM, "")
+    assert gateway_post(gateway, {"id": "g-3", "from": sender, "to": BOT_NUMBER, "text": "STOP"}).json()["text"] == ""
+    with open_database(database_url)() as session:
+        inbound = session.scalar(select(func.count()).select_from(Message).where(Message.inbound.is_(True)))
+    assert inbound == 3
+
+
+def test_the_generic_gateway_refuses_what_it_cannot_trust(gateway: str, database_url: str) -> None:
+    message = {"id": "g-9", "from": "+16045550302", "to": BOT_NUMBER, "text": "hello"}
+    assert gateway_post(gateway, message, secret="not the secret").status_code == 403
+    assert gateway_post(gateway, message, timestamp=int(time.time()) - 3600).status_code == 403  # replayed later
+    assert httpx.post(f"{gateway}/sms/generic", json=message).status_code == 403  # unsigned
+    not_json = gateway_post(gateway, {}, body=b"id=1&from=2")
+    assert not_json.status_code == 400 and "JSON" in not_json.json()["error"]
+    missing = gateway_post(gateway, {"id": "g-10", "text": "hello"})
+    assert missing.status_code == 400 and '"from"' in missing.json()["error"]
+    with open_database(database_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Message)) == 0

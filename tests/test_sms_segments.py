@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.sms.segments import cut, is_gsm, plain, segments
+from bot.channels.sms.segments import GSM_SINGLE, cut, is_gsm, plain, segments
 
 CASES = [  # (what, text, segments)
     ("nothing", "", 0),
@@ -50,3 +50,13 @@ def test_a_long_reply_is_cut_at_a_word_to_fit_with_its_marker() -> None:
     assert cut("short", 3, " MORE") == ("short", "")
     ukrainian, more = cut("слово " * 60, 1, " ДАЛІ")
     assert segments(ukrainian) == 1 and ukrainian.endswith(" ДАЛІ") and more
+
+
+def test_the_two_septet_table_is_the_codecs() -> None:
+    """Every character GSM-7 sends as an escape and a septet costs two, and no other does."""
+    for code in range(0x10000):
+        character = chr(code)
+        if is_gsm(character):
+            expected = len(character.encode("gsm03.38"))
+            assert segments(character * (GSM_SINGLE // expected)) == 1, repr(character)
+            assert segments(character * (GSM_SINGLE // expected + 1)) == 2, repr(character)

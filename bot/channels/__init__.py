@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.dialogue import Dialogue, Inbound, Outbound
+    from bot.dialogue import Dialogue, Fit, Inbound, Outbound
     from bot.runtime import Runtime
 
 
@@ -36,6 +36,9 @@ class AsyncDialogue:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         return await asyncio.get_running_loop().run_in_executor(self._threads, self._dialogue.handle, inbound)
+
+    async def answer(self, inbound: Inbound, fit: Fit) -> str:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self._dialogue.answer, inbound, fit)
 
     async def postpone(self, inbound: Inbound, replies: list[Outbound]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._threads, self._dialogue.postpone, inbound, replies)
@@ -58,7 +61,8 @@ class WebChannel(Protocol):
 
 def web_channels(settings: Settings) -> list[type[WebChannel]]:
     """The web channels this deployment has set up."""
+    from bot.channels.sms.generic import GenericGateway
     from bot.channels.sms.twilio import TwilioWebhook
     from bot.channels.telegram.webhook import TelegramWebhook
 
-    return [channel for channel in (TelegramWebhook, TwilioWebhook) if channel.configured(settings)]
+    return [channel for channel in (TelegramWebhook, TwilioWebhook, GenericGateway) if channel.configured(settings)]

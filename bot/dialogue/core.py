@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import DEFAULT_TIMEZONE, Notifications
 from bot.dialogue.handoff import HANDOFF_CHOICES, TYPED_STEPS, HandoffSteps
-from bot.dialogue.keywords import START, STOP, keyword
+from bot.dialogue.keywords import MORE, MORE_KEPT, START, STOP, keep_rest, keyword, take_rest
 from bot.dialogue.messages import Inbound, Outbound
 from bot.dialogue.news import News
 from bot.dialogue.replies import (
@@ -68,6 +68,17 @@ QUESTIONS = ("human_handoff",)
 RATED_KEPT = 20
 
 
+# A channel that answers each message with one text (SMS): the replies as that text, and the rest
+# that did not fit (sent when the person replies MORE).
+Fit = Callable[[list[Outbound]], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class _Answered:
+    replies: list[Outbound]
+    text: str  # the one text a `Fit` made of them, when there is one
+
+
 class _OutOfRange(str):
     """A typed number that is not in the menu on offer."""
 
@@ -109,6 +120,15 @@ class Dialogue:
         return self.knowledge.kb
 
     def handle(self, inbound: Inbound) -> list[Outbound]:
+        return self._take_turn(inbound, None).replies
+
+    def answer(self, inbound: Inbound, fit: Fit) -> str:
+        """For a channel that answers each message with one text (SMS): the replies as `fit` makes
+        them that text. It is kept with the delivery in the turn's own transaction, so that a
+        redelivery gets it again without a second turn; what did not fit waits for MORE."""
+        return self._take_turn(inbound, fit).text
+
+    def _take_turn(self, inbound: Inbound, fit: Fit | None) -> _Answered:
         current = self._source()
         if current is not self.knowledge.kb:
             self.knowledge = Knowledge.of(current)
@@ -119,9 +139,10 @@ class Dialogue:
         parse = self.nlu.parse(text) if text else None
         with self.conversations.open(contact, inbound.channel) as conversation:
             if inbound.delivery_id and not conversation.first_delivery(inbound.channel, inbound.delivery_id):
-                return []  # handled already (a platform retrying): no second reply, no second referral
+                # Handled already (a platform retrying): no second turn, no second referral.
+                return _Answered([], conversation.answer_to(inbound.channel, inbound.delivery_id) if fit else "")
             if inbound.reachable and conversation.address is None:  # so that news can reach them
-                conversation.address = self.box.seal({"address": inbound.sender})
+                conversation.address = self.box.seal({"address": inbound.sender, "via": inbound.recipient})
             turn = _Turn(self, self.knowledge, conversation, inbound, parse)
             replies = turn.run()
             parse = None if turn.redacted else turn.parse  # a typed name's "intent" says nothing
@@ -134,8 +155,13 @@ class Dialogue:
             menus = [reply.choices for reply in replies if reply.choices]
             if menus or not turn.keep_choices:
                 conversation.state["choices"] = [c.id for c in menus[-1]] if menus else []
-        return replies
-
+            if fit is None:
+                return _Answered(replies, "")
+            answer, rest = fit(replies)
+            keep_rest(conversation.state, rest, replies[-1].language if replies else DEFAULT)
+            if inbound.delivery_id:
+                conversation.keep_answer(inbound.channel, inbound.delivery_id, answer)
+            return _Answered(replies, answer)
 
     def postpone(self, inbound: Inbound, replies: list[Outbound]) -> None:
         """Replies to `inbound` that its channel could not send now (the platform failed): into the
@@ -185,7 +211,9 @@ class _Turn(HandoffSteps):
         text = self.inbound.text.strip()
         if self.inbound.brief:  # SMS: its keywords first; after STOP, silence, unless it is an emergency
             found = keyword(text)
-            if found:
+            if MORE_KEPT in self.state and self.state[MORE_KEPT]["choices"] and NUMBER.fullmatch(text):
+                found = (MORE, self.language)  # a number for a menu still in the rest: first, the rest
+            if found and (found[0] != MORE or MORE_KEPT in self.state):  # "more" with nothing kept is just a word
                 return self.on_keyword(*found)
             if self.state.get("stopped") and not (self.parse and self.parse.intent == EMERGENCY):
                 self.keep_waiting()
@@ -233,9 +261,11 @@ class _Turn(HandoffSteps):
 
     def on_keyword(self, name: str, language: str) -> list[Outbound]:
         """STOP: nothing more to this number, news included, until START. HELP: help, in the
-        person's language, else in the keyword's."""
+        person's language, else in the keyword's. MORE: the rest of the last reply."""
         self.keyword = name
         self.keep_waiting()
+        if name == MORE:
+            return [Outbound(*take_rest(self.state))]
         if name == STOP:
             self.state["stopped"] = True
             return []  # the carrier (or Twilio) confirms a stop; nothing may follow it
@@ -394,7 +424,7 @@ class _Turn(HandoffSteps):
         if intent == "goodbye":
             return [replies.goodbye()]
         if intent == "change_language":
-            return [replies.choose_language(self.language, greet=False)]
+            return [replies.choose_language(self.language, greet=False, brief=self.inbound.brief)]
         if intent == "human_handoff":
             return self.start_handoff()
         return [self.fallback(text)]

@@ -15,6 +15,7 @@ class Inbound:
     delivery_id: str | None = None  # the platform's id for this delivery: a redelivery is answered once
     reachable: bool = False  # the channel can write to `sender` unasked: news is pushed (kept sealed)
     language_hint: str | None = None  # the app's language setting (Telegram): a first guess, no more
+    recipient: str | None = None  # the number the person wrote to (SMS): news to them is sent from it
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dialogue.keywords import keep_rest
 from bot.dialogue.messages import Choice, Outbound
 from bot.dialogue.replies import Replies
 from bot.knowledge.model import KnowledgeBase
@@ -53,6 +54,7 @@ class Push:
     address: str | None  # the channel's id for the person, unsealed: a chat id, a phone number
     replies: list[Outbound]
     logged: bool  # in the transcript already (replies the channel could not send at first)
+    via: str | None = None  # the number they wrote to (SMS): the push is sent from it
 
 
 class News:
@@ -68,7 +70,7 @@ class News:
         with self._conversations.existing(contact_id) as conversation:
             if conversation is None:
                 return None
-            if conversation.address is None:
+            if conversation.address is None or conversation.state.get("stopped"):  # after STOP, until START
                 return Push(None, [], False)
             replies = Replies(conversation.language or DEFAULT, self._kb())
             told = notice_replies(replies, conversation.state, notice)
@@ -77,14 +79,18 @@ class News:
             menus = [reply.choices for reply in told if reply.choices]
             if menus:
                 conversation.state["choices"] = [c.id for c in menus[-1]]
-            return Push(self._box.open(conversation.address)["address"], told, notice["event"] == UNSENT)
+            address = self._box.open(conversation.address)
+            return Push(address["address"], told, notice["event"] == UNSENT, address.get("via"))
 
-    def sent(self, contact_id: str, push: Push) -> None:
-        """Into the transcript, once pushed (not on each failed attempt); unsent replies are in it already."""
-        if push.logged:
-            return
+    def sent(self, contact_id: str, push: Push, rest: str = "") -> None:
+        """Into the transcript, once pushed (not on each failed attempt; unsent replies are in it
+        already). `rest`: what did not fit in the SMS, for MORE."""
         with self._conversations.existing(contact_id) as conversation:
-            if conversation is not None:
+            if conversation is None:
+                return
+            if rest:
+                keep_rest(conversation.state, rest, push.replies[-1].language)
+            if not push.logged:
                 for reply in push.replies:
                     conversation.log(inbound=False, text=reply.text, language=reply.language)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from babel.dates import format_time, get_day_names
 from babel.lists import format_list
 
+from bot.dialogue.keywords import more_word
 from bot.dialogue.messages import Choice, Outbound
 from bot.i18n import Sentences, babel_locale, language_name, long_date, paragraphs
 from bot.knowledge.model import DAYS, EmergencyContact, Entry, EntryText, KnowledgeBase, Organization, Service
@@ -291,6 +292,11 @@ def command_descriptions(language: str) -> dict[str, str]:
     return {"/start": _("Start again"), "/help": _("How to use this bot"), "/language": _("Change the language"),
             "/menu": _("Main menu"), "/privacy": _("What I keep about you, and for how long"),
             "/mydata": _("See what I keep about you"), "/delete": _("Erase what I keep about you")}
+
+
+def more_prompt(language: str) -> str:
+    """Under a reply cut to fit a few SMS: how to get the rest."""
+    return paragraphs(Sentences(language)._("Reply {word} for the rest.", word=more_word(language)), language)
 
 
 def number_prompt(language: str, n: int) -> str:

@@ -35,6 +35,11 @@ class DeliveryError(Exception):
     """The receiver could not take it now; try again later."""
 
 
+class Unreachable(DeliveryError):
+    """The newcomer's chat or number is gone (they blocked the bot, the number is no longer
+    theirs): no retry will help; news waits for their next message."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     outbox_id: int

@@ -1,5 +1,6 @@
 """Keys derived from SETTLEBOT_SECRET_KEY for what agencies hold: the key in a referral email's
-link (it lets that email's reader act on that one referral), and each agency's webhook secret."""
+link (it lets that email's reader act on that one referral), and each agency's webhook secret; and
+the signature on what settlebot posts (and on what a generic SMS gateway posts to it)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,16 @@ def signature(secret: str, body: bytes, timestamp: int | None = None) -> str:
     timestamp = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={mac}"
+
+
+def signed_recently(secret: str, body: bytes, header: str, tolerance_seconds: int = 300) -> bool:
+    """Whether `header` is `signature(secret, body)` made less than `tolerance_seconds` ago: what
+    settlebot checks of what others post to it in the same scheme (a generic SMS gateway)."""
+    try:
+        fields = dict(part.split("=", 1) for part in header.split(","))
+        timestamp = int(fields["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - timestamp) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(signature(secret, body, timestamp).encode(), header.strip().encode())

@@ -79,6 +79,14 @@ class Conversation:
         return _insert_if_new(self.connection, InboundDelivery,
                               {"channel": channel, "delivery_id": delivery_id, "created_at": now()})
 
+    def answer_to(self, channel: str, delivery_id: str) -> str:
+        """What was answered to a delivery handled before, on a channel that keeps its answers (SMS)."""
+        return self.connection.execute(_ANSWER, {"the_channel": channel, "the_delivery": delivery_id}).scalar() or ""
+
+    def keep_answer(self, channel: str, delivery_id: str, answer: str) -> None:
+        self.connection.execute(_KEEP_ANSWER, {"the_channel": channel, "the_delivery": delivery_id,
+                                               "the_answer": answer})
+
     def kept(self) -> dict[str, object]:
         """What is kept about this person, for /mydata."""
         messages = self.connection.execute(select(func.count(), func.min(Message.created_at)).where(
@@ -137,16 +145,6 @@ class Conversations:
             yield conversation
             if conversation:
                 conversation.save(seen=False)
-
-    def answer_of(self, channel: str, delivery_id: str) -> str | None:
-        """What was answered to a delivery handled before (None: not handled, or no answer kept)."""
-        with self._engine.connect() as connection:
-            return connection.execute(_ANSWER, {"the_channel": channel, "the_delivery": delivery_id}).scalar()
-
-    def keep_answer(self, channel: str, delivery_id: str, answer: str) -> None:
-        with self._engine.begin() as connection:
-            connection.execute(_KEEP_ANSWER, {"the_channel": channel, "the_delivery": delivery_id,
-                                              "the_answer": answer})
 
     @staticmethod
     def _locked(connection: Connection, contact_id: str) -> Row | None:

@@ -19,13 +19,14 @@ from bot.storage.models import (
     Message,
     OutboxMessage,
     Referral,
+    SentMessage,
     UnansweredQuestion,
     now,
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # What a conversation keeps only while it goes on (dialogue state keys).
-ABANDONED = {"pending", "handoff"}
+ABANDONED = {"pending", "handoff", "more"}  # "more": the rest of a reply cut to fit an SMS
 FINISHED = ("declined", "closed")  # referral statuses after which nothing more will happen
 
 
@@ -81,6 +82,7 @@ def purge(sessions: sessionmaker[Session], retention: datetime.timedelta) -> int
                                      .values(text=None))
             purged += result.rowcount
         session.execute(delete(InboundDelivery).where(InboundDelivery.created_at < cutoff))  # retries are long over
+        session.execute(delete(SentMessage).where(SentMessage.created_at < cutoff))  # its status reports too
         # News and replies sent to a person long ago: their text is in no one's interest any more.
         session.execute(delete(OutboxMessage).where(OutboxMessage.kind.startswith("push:"),
                                                     OutboxMessage.delivered_at < cutoff))

@@ -171,3 +171,19 @@ class InboundDelivery(Base):
     # repeated MessageSid gets the same answer, not a second turn. `settlebot purge` deletes old ones.
     answer: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+
+
+class SentMessage(Base):
+    """A message a provider took to deliver later (an SMS pushed through Twilio's REST API), with
+    the last status it reported (Twilio's status callback): queued, sent, delivered, undelivered,
+    failed. Gone with the contact."""
+
+    __tablename__ = "sent_messages"
+
+    provider_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # Twilio's MessageSid
+    channel: Mapped[str] = mapped_column(String(32))
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))  # the provider's, for a failed one
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    updated_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now)

@@ -15,7 +15,8 @@ UCS2_SINGLE, UCS2_PART = 70, 67
 # GSM-7 equivalents: used only where the whole message then fits GSM-7.
 PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
                        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ", "\u2022": "-",
-                       "\u00ab": '"', "\u00bb": '"'})
+                       "\u00ab": '"', "\u00bb": '"',
+                       "\u202f": " ", "\u2009": " "})  # the narrow spaces of CLDR's times ("9:00 AM")
 
 
 def is_gsm(text: str) -> bool:
@@ -32,11 +33,15 @@ def plain(text: str) -> str:
     return simpler if simpler != text and is_gsm(simpler) else text
 
 
+GSM_EXTENSION = frozenset("\f[\\]^{|}~€")  # two septets each: an escape, then the character
+
+
 def _costs(text: str) -> tuple[list[int], int, int]:
-    """Each character's cost in septets or UTF-16 units, and the room of one message and of a part."""
+    """Each character's cost in septets or UTF-16 units, and the room of one message and of a part.
+    (Per character by table, not by encoding each one: cutting a reply to fit counts many times.)"""
     if is_gsm(text):
-        return [len(c.encode("gsm03.38")) for c in text], GSM_SINGLE, GSM_PART
-    return [len(c.encode("utf-16-be")) // 2 for c in text], UCS2_SINGLE, UCS2_PART
+        return [2 if c in GSM_EXTENSION else 1 for c in text], GSM_SINGLE, GSM_PART
+    return [2 if c > "\uffff" else 1 for c in text], UCS2_SINGLE, UCS2_PART
 
 
 def segments(text: str) -> int:
@@ -54,20 +59,28 @@ def segments(text: str) -> int:
 
 def cut(text: str, most: int, marker: str = "") -> tuple[str, str]:
     """The longest start of `text`, ending at a word, that fits in `most` segments with `marker`
-    after it ("Reply MORE"); and the rest (empty if it all fits, marker and all)."""
+    after it ("Reply MORE"); and the rest (empty if it all fits, marker and all). It ends at a line
+    instead when that keeps at least half of it: a menu line is not split."""
     if segments(text) <= most:
         return text, ""
-    words = text.split(" ")
-    low, high = 0, len(words)  # how many words fit: at least `low`, fewer than `high + 1`
+    breaks = [i for i, c in enumerate(text) if c in " \n"]
+
+    def fits(end: int) -> bool:
+        return segments(text[:end].rstrip() + marker) <= most
+
+    low, high = -1, len(breaks) - 1  # the last break that fits: at least `low`, at most `high`
     while low < high:
         middle = (low + high + 1) // 2
-        if segments(" ".join(words[:middle]).rstrip() + marker) <= most:
+        if fits(breaks[middle]):
             low = middle
         else:
             high = middle - 1
-    if low == 0:  # one word longer than the room: cut inside it
-        chars = len(text)
-        while chars and segments(text[:chars] + marker) > most:
-            chars -= 1
-        return text[:chars] + marker, text[chars:]
-    return " ".join(words[:low]).rstrip() + marker, " ".join(words[low:])
+    if low < 0:  # the first word is longer than the room: cut inside it
+        end = len(text)
+        while end and not fits(end):
+            end -= 1
+        return text[:end] + marker, text[end:]
+    end = breaks[low]
+    lines = [b for b in breaks[:low + 1] if text[b] == "\n" and b >= end // 2]
+    end = lines[-1] if lines else end
+    return text[:end].rstrip() + marker, text[end:].lstrip(" \n")

@@ -1,14 +1,13 @@
-"""Twilio's SMS webhook: `POST /sms/twilio` in `settlebot serve`, answered with TwiML.
+"""Twilio's SMS webhooks in `settlebot serve`: `POST /sms/twilio` (a message, answered with TwiML)
+and `POST /sms/twilio/status` (the status of an SMS the outbox worker pushed).
 
 Each request's X-Twilio-Signature is checked with the twilio SDK's RequestValidator against the
 address Twilio was given: $SETTLEBOT_PUBLIC_URL and the path, so it holds behind a proxy that
-rewrites the host. A bad or missing signature gets 403. A repeated MessageSid (Twilio retrying)
-gets the answer it got the first time, without a second turn: the core records each MessageSid,
-and the answer is kept with it."""
+rewrites the host. A bad or missing signature gets 403."""
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager, nullcontext
+import logging
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
@@ -18,62 +17,68 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels import AsyncDialogue
-from bot.channels.sms.render import render
+from bot.channels.sms.gateway import SMSGateway
 from bot.config import Settings
-from bot.dialogue import Dialogue, Inbound
+from bot.dialogue import Dialogue
 from bot.runtime import Runtime
+from bot.storage.sent_messages import FAILED, SentMessages
 
-CHANNEL = "sms"
+log = logging.getLogger("settlebot.sms")
 PATH = "/sms/twilio"
+STATUS_PATH = "/sms/twilio/status"  # what the outbox worker gives Twilio as each push's StatusCallback
 SIGNATURE_HEADER = "x-twilio-signature"
-MAX_BODY = 1600  # what Twilio delivers at most in one Body
 
 
-class TwilioWebhook:
+class TwilioWebhook(SMSGateway):
     name = "sms/twilio"
 
     def __init__(self, runtime: Runtime, dialogue: Dialogue):
-        settings = runtime.settings
-        self._validator = RequestValidator(settings.sms.twilio_auth_token)
-        self._url = settings.public_url + PATH
-        self._max_segments = settings.sms.max_segments
-        self._dialogue = dialogue
-        self._turns = AsyncDialogue.of(dialogue)
+        super().__init__(runtime, dialogue)
+        self._validator = RequestValidator(self.settings.sms.twilio_auth_token)
+        self._sent = SentMessages(runtime.sessions)
+        # Pushes go through Twilio's REST API only with the account's SID too (the outbox worker).
+        self._pushes = bool(self.settings.sms.twilio_account_sid)
 
     @staticmethod
     def configured(settings: Settings) -> bool:
         return bool(settings.sms.twilio_auth_token)
 
     def routes(self) -> list[Route]:
-        return [Route(PATH, self._receive, methods=["POST"])]
+        return [Route(PATH, self._message, methods=["POST"]), Route(STATUS_PATH, self._status, methods=["POST"])]
 
-    def running(self) -> AbstractAsyncContextManager[None]:
-        return nullcontext()  # nothing to hold open
-
-    async def _receive(self, request: Request) -> Response:
+    async def _signed(self, request: Request) -> dict[str, str] | None:
+        """The posted parameters, if Twilio signed them; None otherwise."""
         # Twilio posts application/x-www-form-urlencoded: the standard library reads it.
         params = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
-        url = self._url + (f"?{request.url.query}" if request.url.query else "")
-        if not self._validator.validate(url, params, request.headers.get(SIGNATURE_HEADER, "")):
-            return PlainTextResponse("the X-Twilio-Signature does not match: check TWILIO_AUTH_TOKEN and "
-                                     "SETTLEBOT_PUBLIC_URL (the address Twilio posts to)", 403)
+        url = self.settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return params if self._validator.validate(url, params, request.headers.get(SIGNATURE_HEADER, "")) else None
+
+    async def _message(self, request: Request) -> Response:
+        params = await self._signed(request)
+        if params is None:
+            return forged()
         sid, sender = params.get("MessageSid"), params.get("From")
         if not sid or not sender:
             return PlainTextResponse("MessageSid and From are required", 400)
-        inbound = Inbound(CHANNEL, sender, params.get("Body", "")[:MAX_BODY], brief=True, delivery_id=sid,
-                          reachable=True)
-        replies = await self._turns.handle(inbound)
-        conversations = self._dialogue.conversations
-        if not replies:  # handled before (the core took no second turn), or nothing to say (after STOP)
-            return twiml(await run_in_threadpool(conversations.answer_of, CHANNEL, sid) or "")
-        answer = render(replies, self._max_segments)
-        await run_in_threadpool(conversations.keep_answer, CHANNEL, sid, answer)
-        return twiml(answer)
+        answer = await self.answer(sid, sender, params.get("To"), params.get("Body", ""), reachable=self._pushes)
+        response = MessagingResponse()
+        if answer:
+            response.message(answer)
+        return Response(str(response), media_type="application/xml")
+
+    async def _status(self, request: Request) -> Response:
+        params = await self._signed(request)
+        if params is None:
+            return forged()
+        sid, status, error = params.get("MessageSid"), params.get("MessageStatus"), params.get("ErrorCode")
+        if not sid or not status:
+            return PlainTextResponse("MessageSid and MessageStatus are required", 400)
+        known = await run_in_threadpool(self._sent.reported, sid, status, error)
+        if known and status in FAILED:
+            log.warning("Twilio reports SMS %s %s (error %s)", sid, status, error or "none given")
+        return Response(status_code=204)
 
 
-def twiml(answer: str) -> Response:
-    response = MessagingResponse()
-    if answer:
-        response.message(answer)
-    return Response(str(response), media_type="application/xml")
+def forged() -> Response:
+    return PlainTextResponse("the X-Twilio-Signature does not match: check TWILIO_AUTH_TOKEN and "
+                             "SETTLEBOT_PUBLIC_URL (the address Twilio posts to)", 403)

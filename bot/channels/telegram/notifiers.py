@@ -19,14 +19,10 @@ from bot.channels.telegram.render import send
 from bot.config import Settings
 from bot.dialogue.news import News
 from bot.knowledge.model import KnowledgeBase
-from bot.referrals.outbox import Delivery, DeliveryError
+from bot.referrals.outbox import Delivery, DeliveryError, Unreachable
 
 log = logging.getLogger("settlebot.telegram")
 TIMEOUT_SECONDS = 90.0
-
-
-class Unreachable(DeliveryError):
-    """The chat is gone (the person blocked the bot, or deleted the chat): no retry will help."""
 
 
 class BotThread:

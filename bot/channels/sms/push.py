@@ -1,0 +1,68 @@
+"""What the outbox worker sends by SMS: news to a newcomer (an agency's answer, the follow-up
+question) through Twilio's REST API ($TWILIO_API_BASE, else Twilio's own), from the number they
+wrote to, cut to fit with the rest kept for MORE. Twilio then reports each message's fate to
+`POST /sms/twilio/status`, which records it.
+
+A failure (no answer, a 5xx, a 429) is retried by the outbox. A number Twilio will not write to
+(invalid, not mobile, or opted out at the carrier) is forgotten: the news waits for the person's
+next message, as it does after STOP."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from bot.channels.sms.gateway import CHANNEL
+from bot.channels.sms.render import fit
+from bot.channels.sms.twilio import STATUS_PATH
+from bot.config import Settings
+from bot.dialogue.news import News
+from bot.referrals.outbox import Delivery, DeliveryError, Unreachable
+from bot.storage.sent_messages import SentMessages
+
+log = logging.getLogger("settlebot.sms")
+TIMEOUT_SECONDS = 30.0  # well under the outbox's lease, so that no other worker takes it meanwhile
+# Twilio's error codes for a number that no retry will reach: not a valid number, not a mobile, opted out.
+UNREACHABLE = {21211, 21614, 21610}
+
+
+class TwilioPush:
+    kind = f"push:{CHANNEL}"
+
+    def __init__(self, settings: Settings, news: News, sent: SentMessages):
+        sms = settings.sms
+        self._client = Client(sms.twilio_account_sid, sms.twilio_auth_token,
+                              http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS))
+        if sms.twilio_api_base:
+            self._client.api.base_url = sms.twilio_api_base
+        self._status_callback = settings.public_url + STATUS_PATH
+        self._max_segments = sms.max_segments
+        self._news = news
+        self._sent = sent
+
+    def deliver(self, delivery: Delivery) -> None:
+        push = self._news.for_push(delivery.recipient, delivery.payload)
+        if push is None:
+            log.info("no one to tell of %s: the contact erased their data", delivery.payload.get("event"))
+            return
+        if push.address is None:  # after STOP, or a number Twilio refused: it waits for their next message
+            raise DeliveryError("the newcomer cannot be written to by SMS now; it waits for their next message")
+        if not push.via:
+            raise DeliveryError("no number to send from: the newcomer has not written since SMS news was set up")
+        text, rest = fit(push.replies, self._max_segments)
+        try:
+            message = self._client.messages.create(to=push.address, from_=push.via, body=text,
+                                                   status_callback=self._status_callback)
+        except TwilioRestException as error:
+            if error.code in UNREACHABLE:
+                self._news.unreachable(delivery.recipient)
+                raise Unreachable(f"Twilio {error.code}: {error.msg}") from None
+            raise DeliveryError(f"Twilio answered {error.status} ({error.code}): {error.msg}") from None
+        except (TwilioException, requests.RequestException) as error:
+            raise DeliveryError(f"Twilio: {type(error).__name__}: {error}") from None
+        self._sent.taken(CHANNEL, delivery.recipient, message.sid, message.status or "queued")
+        self._news.sent(delivery.recipient, push, rest)
