@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python benchmarks/retrieval.py --write
 	$(BIN)/python benchmarks/dialogue.py --write
 	$(BIN)/python benchmarks/telegram.py --write
+	$(BIN)/python benchmarks/sms.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info $(CATALOGS)

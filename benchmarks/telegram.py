@@ -28,6 +28,7 @@ from pathlib import Path
 
 import aiohttp
 from results import percentile, write_block
+from serving import CONCURRENT, SCHEMA, cpu_seconds, empty_schema, health, processes, say
 
 # This file is telegram.py (the name the issue gives it): once `results` is imported from beside
 # it, its folder leaves the path, so that `telegram` means python-telegram-bot.
@@ -41,8 +42,6 @@ from tests.fake_telegram import FakeBotAPI, wait_for_webhook  # noqa: E402
 from tests.servers import Serve, write_config  # noqa: E402
 
 KEY = "settlebot-benchmark-key-" + "0" * 32
-CONCURRENT = 40
-SCHEMA = "settlebot_benchmark"
 CONVERSATIONS = [  # language, first question, second question, topic button
     ("en", "how do i apply for msp", "where can i learn english for free", "topic:healthcare"),
     ("es", "necesito mi SIN para trabajar", "cómo encuentro un médico de familia", "topic:jobs"),
@@ -51,10 +50,6 @@ CONVERSATIONS = [  # language, first question, second question, topic button
     ("pa", "ਮੈਨੂੰ family doctor ਚਾਹੀਦਾ", "ਮੈਨੂੰ LINC ਕਲਾਸ ਲਈ ਕੀ ਚਾਹੀਦਾ", "topic:language_classes"),
     ("uk", "як подати заявку на MSP", "де шукати роботу у Ванкувері", "topic:housing"),
 ]
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def updates_of(api: FakeBotAPI, user: int) -> list[dict]:
@@ -82,35 +77,6 @@ async def post_conversations(url: str, api: FakeBotAPI, users: range) -> tuple[l
         started = time.perf_counter()
         await asyncio.gather(*(converse(user) for user in users))
         return latencies, time.perf_counter() - started
-
-
-async def health(url: str, count: int) -> tuple[list[float], float]:
-    latencies: list[float] = []
-    gate = asyncio.Semaphore(CONCURRENT)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENT)) as client:
-        async def one() -> None:
-            async with gate:
-                started = time.perf_counter()
-                async with client.get(url + "/healthz") as response:
-                    response.raise_for_status()
-                latencies.append((time.perf_counter() - started) * 1000)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(count)))
-        return latencies, time.perf_counter() - started
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used by a process and its children (serve's worker processes), from /proc."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def measure(api: FakeBotAPI, env: dict[str, str], workers: int, users: int) -> dict[str, float]:
@@ -185,22 +151,6 @@ def main() -> None:
     print(table)
     if args.write:
         write_block("telegram", table, after="dialogue")
-
-
-def processes(workers: int) -> str:
-    return f"{workers} process" + ("es" if workers > 1 else "")
-
-
-def empty_schema(server: str) -> str:
-    """A fresh schema of its own on the PostgreSQL server: the URL that uses it."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(server)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    return f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{SCHEMA}"
 
 
 if __name__ == "__main__":
