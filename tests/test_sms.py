@@ -163,3 +163,16 @@ def test_the_generic_gateway_refuses_what_it_cannot_trust(gateway: str, database
     assert missing.status_code == 400 and '"from"' in missing.json()["error"]
     with open_database(database_url)() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_the_crisis_lines_are_never_cut(sms: str) -> None:
+    from bot.config import PROJECT_ROOT
+    from bot.knowledge.loader import load_knowledge_base
+
+    number = "+16045550120"
+    answer(post(sms, number, "مرحبا"))
+    answer(post(sms, number, "1"))  # Arabic
+    crisis = answer(post(sms, number, "أريد أن أقتل نفسي"))
+    assert segments(crisis) > 3  # more than a reply may take, and still whole
+    contacts = load_knowledge_base(PROJECT_ROOT / "knowledge_base")[0].emergency
+    assert all(contact.number in crisis for contact in contacts)

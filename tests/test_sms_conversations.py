@@ -227,3 +227,32 @@ def test_a_number_twilio_will_not_write_to_is_forgotten(served: Served, database
         time.sleep(0.2)
     assert "21610" in push.last_error and address is None and served.twilio.messages == []
     assert code in phone.says("hello")  # the news, at their next message
+
+
+def test_an_sms_twilio_reports_undelivered_is_sent_again(served: Served, database_url: str) -> None:
+    phone = Phone(served.url, "+16045550204", "en")
+    for line in ("How do I apply for MSP?", "1", "3", "1", "1", "1", "I need a family doctor"):
+        done = phone.says(line)
+    code = re.search(r"SB-[0-9A-Z]{6}", done).group()
+    with open_database(database_url)() as session:
+        organization = session.scalars(select(Referral.organization_id).where(Referral.code == code)).one()
+    token = settlebot("agencies", "token", organization, env=served.env).stdout.strip()
+    httpx.post(f"{served.url}/agency/referrals/{code}/accept", headers={"Authorization": f"Bearer {token}"})
+    [first] = served.twilio.wait_for(1)
+    report = {"MessageSid": first["Sid"], "AccountSid": ACCOUNT_SID, "MessageStatus": "undelivered",
+              "ErrorCode": "30003"}  # the handset was off
+    assert signed(f"{served.url}/sms/twilio/status", report).status_code == 204
+    again = served.twilio.wait_for(2)[1]  # back in the outbox, and sent again
+    assert again["Body"] == first["Body"] and again["To"] == first["To"]
+    with open_database(database_url)() as session:
+        assert session.get(SentMessage, first["Sid"]).error_code == "30003"
+
+
+def test_a_name_that_is_also_a_stop_word_is_a_name(served: Served, database_url: str) -> None:
+    phone = Phone(served.url, "+16045550205", "vi")
+    for line in ("Làm sao để đăng ký MSP?", "1", "3", "1"):  # Vietnamese; talk to a person; consent
+        phone.says(line)
+    asked = phone.says("Huy")  # a common name, and "hủy" (cancel) without its accents
+    assert _("vi", "How should they contact you?") in asked
+    with open_database(database_url)() as session:
+        assert not session.scalars(select(Contact.state)).one().get("stopped")

@@ -142,7 +142,9 @@ class Dialogue:
                 # Handled already (a platform retrying): no second turn, no second referral.
                 return _Answered([], conversation.answer_to(inbound.channel, inbound.delivery_id) if fit else "")
             if inbound.reachable and conversation.address is None:  # so that news can reach them
-                conversation.address = self.box.seal({"address": inbound.sender, "via": inbound.recipient})
+                conversation.address = self.box.seal({"address": inbound.sender})
+            if inbound.recipient:  # our number they wrote to last: news to them is sent from it
+                conversation.state["via"] = inbound.recipient
             turn = _Turn(self, self.knowledge, conversation, inbound, parse)
             replies = turn.run()
             parse = None if turn.redacted else turn.parse  # a typed name's "intent" says nothing
@@ -158,7 +160,8 @@ class Dialogue:
             if fit is None:
                 return _Answered(replies, "")
             answer, rest = fit(replies)
-            keep_rest(conversation.state, rest, replies[-1].language if replies else DEFAULT)
+            if rest or menus or not turn.keep_choices:  # else (STOP, an emergency) what waits for MORE waits on
+                keep_rest(conversation.state, rest, replies[-1].language if replies else DEFAULT)
             if inbound.delivery_id:
                 conversation.keep_answer(inbound.channel, inbound.delivery_id, answer)
             return _Answered(replies, answer)
@@ -184,7 +187,7 @@ class _Turn(HandoffSteps):
         self.keep_choices = False  # an emergency or a wrong number leaves the menu on offer
         self.redacted: str | None = None  # what the transcript keeps instead of the text, if not the text
         self.emergency_shown = False
-        self.keyword: str | None = None  # an SMS keyword the message was (STOP, START, HELP)
+        self.keyword: str | None = None  # an SMS keyword the message was (STOP, START, HELP, MORE)
         # What waits on the language menu lives for one turn: the turn that answers it, or not.
         self.pending: str | None = self.state.pop("pending", None)
         self.offered_switch: str | None = self.state.pop("offered_switch", None)
@@ -202,24 +205,22 @@ class _Turn(HandoffSteps):
     def run(self) -> list[Outbound]:
         """News about the person's referrals first, unless this message is an emergency."""
         replies = self.respond()
-        if self.state.get("stopped"):  # news waits for START
+        if self.state.get("stopped") or self.keyword == MORE:  # news waits for START; MORE is the rest alone
             return replies
         news = self.notices()
         return [*replies, *news] if self.emergency_shown else [*news, *replies]
 
     def respond(self) -> list[Outbound]:
         text = self.inbound.text.strip()
-        if self.inbound.brief:  # SMS: its keywords first; after STOP, silence, unless it is an emergency
-            found = keyword(text)
-            if MORE_KEPT in self.state and self.state[MORE_KEPT]["choices"] and NUMBER.fullmatch(text):
-                found = (MORE, self.language)  # a number for a menu still in the rest: first, the rest
-            if found and (found[0] != MORE or MORE_KEPT in self.state):  # "more" with nothing kept is just a word
+        offered: list[str] = self.state.get("choices") or []
+        step = self.state.get("handoff", {}).get("step")
+        if self.inbound.brief:  # SMS: keywords first; after STOP, silence, unless it is an emergency
+            found = self.brief_keyword(text, step)
+            if found:
                 return self.on_keyword(*found)
             if self.state.get("stopped") and not (self.parse and self.parse.intent == EMERGENCY):
                 self.keep_waiting()
                 return []
-        offered: list[str] = self.state.get("choices") or []
-        step = self.state.get("handoff", {}).get("step")
         if self.parse:
             # Before anything else, commands and menus included. A name or a phone number is judged
             # by the listed crisis phrases alone: the danger model knows no names.
@@ -258,6 +259,19 @@ class _Turn(HandoffSteps):
             self.state["offered_switch"] = self.parse.language
             return [self.replies(self.parse.language).switch_language(self.parse.language, self.language)]
         return self.on_intent(self.parse.intent or OUT_OF_SCOPE, text)
+
+    def brief_keyword(self, text: str, step: str | None) -> tuple[str, str] | None:
+        """The SMS keyword (STOP, START, HELP, MORE) the message is, with the language of its word.
+        While a name or a phone number is typed, only the carriers' English words count ("Huy" is
+        a name as well as a Vietnamese stop word). MORE counts only while there is a rest, and not
+        after STOP; a number for a menu still in the rest asks for the rest first."""
+        found = keyword(text)
+        if found and step in TYPED_STEPS and found[1] != "en":
+            found = None
+        waiting = MORE_KEPT in self.state and not self.state.get("stopped")
+        if waiting and self.state[MORE_KEPT]["choices"] and NUMBER.fullmatch(text):
+            found = (MORE, self.language)
+        return None if found and found[0] == MORE and not waiting else found
 
     def on_keyword(self, name: str, language: str) -> list[Outbound]:
         """STOP: nothing more to this number, news included, until START. HELP: help, in the

@@ -40,8 +40,8 @@ MORE_KEPT = "more"  # the conversation state's key for the rest of a reply cut t
 
 def keep_rest(state: dict, rest: str, language: str) -> None:
     """What did not fit in the SMS just sent, for MORE; nothing, when it all fitted. The menu on
-    offer is held back with it: it ends the rest, so the person has not seen it, and a number
-    typed before they do must not answer it (a "1" is no consent to what they could not read)."""
+    offer is held back with it: its lines are in the rest, so the person has not seen it, and a
+    number typed before they do must not answer it (a "1" is no consent to what they could not read)."""
     state.pop(MORE_KEPT, None)
     if rest:
         state[MORE_KEPT] = {"text": rest, "language": language, "choices": state.get("choices") or []}

@@ -29,3 +29,4 @@ class Outbound:
     text: str
     language: str
     choices: tuple[Choice, ...] = field(default=())
+    urgent: bool = False  # the crisis lines: a channel sends them whole, never cut to fit

@@ -64,9 +64,9 @@ class News:
         self._box = box
 
     def for_push(self, contact_id: str, notice: dict) -> Push | None:
-        """The notice written for the person (its buttons become the menu a typed number answers);
-        None when there is no one to tell (they erased their data), and no address when there is
-        no way to reach them now (it waits for their next message). `sent` records it once it has gone."""
+        """The notice written for the person; None when there is no one to tell (they erased
+        their data), and no address when there is no way to reach them now (it waits for their
+        next message). `sent` records it once it has gone."""
         with self._conversations.existing(contact_id) as conversation:
             if conversation is None:
                 return None
@@ -76,26 +76,28 @@ class News:
             told = notice_replies(replies, conversation.state, notice)
             if not told:
                 return None
-            menus = [reply.choices for reply in told if reply.choices]
-            if menus:
-                conversation.state["choices"] = [c.id for c in menus[-1]]
-            address = self._box.open(conversation.address)
-            return Push(address["address"], told, notice["event"] == UNSENT, address.get("via"))
+            return Push(self._box.open(conversation.address)["address"], told, notice["event"] == UNSENT,
+                        conversation.state.get("via"))
 
     def sent(self, contact_id: str, push: Push, rest: str = "") -> None:
-        """Into the transcript, once pushed (not on each failed attempt; unsent replies are in it
-        already). `rest`: what did not fit in the SMS, for MORE."""
+        """Once pushed (not on each failed attempt): its menu is the one a typed number answers
+        now, and it goes into the transcript (unsent replies are in it already). `rest`: what did
+        not fit in the SMS, for MORE."""
         with self._conversations.existing(contact_id) as conversation:
             if conversation is None:
                 return
-            if rest:
+            menus = [reply.choices for reply in push.replies if reply.choices]
+            if menus:
+                conversation.state["choices"] = [c.id for c in menus[-1]]
+            if not conversation.state.get("stopped"):  # STOP came meanwhile: nothing more after it
                 keep_rest(conversation.state, rest, push.replies[-1].language)
             if not push.logged:
                 for reply in push.replies:
                     conversation.log(inbound=False, text=reply.text, language=reply.language)
 
     def unreachable(self, contact_id: str) -> None:
-        """The person blocked the bot, or their chat is gone: forget how to reach them."""
+        """The person blocked the bot, their chat is gone, or their number refuses SMS: forget how
+        to reach them."""
         with self._conversations.existing(contact_id) as conversation:
             if conversation is not None:
                 conversation.address = None

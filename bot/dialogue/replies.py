@@ -130,8 +130,9 @@ class Replies(Sentences):
 
     def emergency(self, contacts: list[EmergencyContact]) -> Outbound:
         lines = [c.text.get(self.language) or c.text[DEFAULT] for c in contacts]
-        return self.say(self._("Your safety comes first. Please get help now:"), *lines,
+        said = self.say(self._("Your safety comes first. Please get help now:"), *lines,
                         self._("I am still here if you want to keep writing."))
+        return Outbound(said.text, said.language, urgent=True)
 
     def entry_menu(self, topic: str, entries: list[Entry], *before: str) -> Outbound:
         return self.say(*before, self.n_("I have {n} answer about {topic}:", "I have {n} answers about {topic}:",

@@ -183,6 +183,8 @@ class SentMessage(Base):
     provider_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # Twilio's MessageSid
     channel: Mapped[str] = mapped_column(String(32))
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    # The notification it delivered: sent again if the provider reports the message failed.
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(16))  # the provider's, for a failed one
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)

@@ -3,9 +3,10 @@ question) through Twilio's REST API ($TWILIO_API_BASE, else Twilio's own), from 
 wrote to, cut to fit with the rest kept for MORE. Twilio then reports each message's fate to
 `POST /sms/twilio/status`, which records it.
 
-A failure (no answer, a 5xx, a 429) is retried by the outbox. A number Twilio will not write to
-(invalid, not mobile, or opted out at the carrier) is forgotten: the news waits for the person's
-next message, as it does after STOP."""
+A failure (no answer, a 5xx, a 429) is retried by the outbox, and so is a message Twilio later
+reports undelivered. A number Twilio will not write to (invalid, not mobile, or opted out at the
+carrier) is forgotten: the news waits for the person's next message, as it does after STOP. A
+timeout after Twilio took a message can send it twice: the REST API has no idempotency key."""
 
 from __future__ import annotations
 
@@ -64,5 +65,8 @@ class TwilioPush:
             raise DeliveryError(f"Twilio answered {error.status} ({error.code}): {error.msg}") from None
         except (TwilioException, requests.RequestException) as error:
             raise DeliveryError(f"Twilio: {type(error).__name__}: {error}") from None
-        self._sent.taken(CHANNEL, delivery.recipient, message.sid, message.status or "queued")
-        self._news.sent(delivery.recipient, push, rest)
+        try:  # Twilio has it: failing to note it must not send it a second time
+            self._sent.taken(CHANNEL, delivery.recipient, message.sid, message.status or "queued", delivery.outbox_id)
+            self._news.sent(delivery.recipient, push, rest)
+        except Exception:
+            log.exception("SMS %s was sent, but noting it failed", message.sid)

@@ -1,6 +1,7 @@
-"""The dialogue's replies as one SMS: each menu as numbered lines under a "reply with a number"
-line in the reader's language, typographic punctuation made plain where that keeps GSM-7, and the
-whole cut at a word to fit the configured number of segments, with "reply MORE" for the rest."""
+"""The dialogue's replies as one SMS: each menu as numbered lines followed by a "reply with a
+number" line in the reader's language, typographic punctuation made plain where that keeps GSM-7,
+and the whole cut at a line or a word to fit the configured number of segments, with "reply MORE"
+for the rest. The crisis lines are never cut: they go whole, however many segments they take."""
 
 from __future__ import annotations
 
@@ -20,5 +21,7 @@ def fit(replies: list[Outbound], max_segments: int) -> tuple[str, str]:
         if len(reply.choices) > 1:  # "1. Skip" needs no "reply with a number from 1 to 1"
             lines.append(number_prompt(reply.language, len(reply.choices)))
         parts.append("\n".join(lines))
-    marker = "\n" + plain(more_prompt(replies[-1].language))
-    return cut(plain("\n\n".join(parts)), max_segments, marker)
+    text = plain("\n\n".join(parts))
+    if any(reply.urgent for reply in replies):
+        return text, ""
+    return cut(text, max_segments, "\n" + plain(more_prompt(replies[-1].language)))

@@ -73,9 +73,11 @@ class TwilioWebhook(SMSGateway):
         sid, status, error = params.get("MessageSid"), params.get("MessageStatus"), params.get("ErrorCode")
         if not sid or not status:
             return PlainTextResponse("MessageSid and MessageStatus are required", 400)
-        known = await run_in_threadpool(self._sent.reported, sid, status, error)
+        known = await run_in_threadpool(self._sent.reported, sid, status, error,
+                                        self.settings.notifications.retry_first)
         if known and status in FAILED:
-            log.warning("Twilio reports SMS %s %s (error %s)", sid, status, error or "none given")
+            log.warning("Twilio reports SMS %s %s (error %s): it goes back in the outbox", sid, status,
+                        error or "none given")
         return Response(status_code=204)
 
 

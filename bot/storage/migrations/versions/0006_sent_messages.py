@@ -18,11 +18,13 @@ def upgrade() -> None:
     sa.Column('provider_id', sa.String(length=64), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('contact_id', sa.String(length=64), nullable=False),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('error_code', sa.String(length=16), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outbox_id'], ['outbox.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('provider_id')
     )
     with op.batch_alter_table('sent_messages', schema=None) as batch_op:
