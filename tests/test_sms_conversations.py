@@ -192,10 +192,10 @@ def test_after_stop_news_waits_and_comes_with_start(served: Served, database_url
     token = settlebot("agencies", "token", organization, env=served.env).stdout.strip()
     httpx.post(f"{served.url}/agency/referrals/{code}/accept", headers={"Authorization": f"Bearer {token}"})
     deadline = time.monotonic() + 30
-    while True:  # the worker tried, and left it waiting: no SMS after STOP
+    while True:  # the worker tries, and leaves it waiting: no SMS after STOP
         with open_database(database_url)() as session:
             push = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "push:sms")).one()
-        if push.attempts:
+        if push.last_error:  # claimed, tried and put back
             break
         assert time.monotonic() < deadline, "the outbox worker never tried the push"
         time.sleep(0.2)
@@ -221,7 +221,7 @@ def test_a_number_twilio_will_not_write_to_is_forgotten(served: Served, database
         with open_database(database_url)() as session:
             push = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "push:sms")).one()
             address = session.scalars(select(Contact.address).where(Contact.channel == "sms")).one()
-        if push.attempts:
+        if push.last_error:  # claimed, tried and put back
             break
         assert time.monotonic() < deadline, "the outbox worker never tried the push"
         time.sleep(0.2)
