@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +83,19 @@ class Phone:
         return seen("\n".join(pieces))
 
 
+def sms_push(database_url: str, settled: Callable[[OutboxMessage], bool]) -> OutboxMessage:
+    """The one SMS news in the outbox, once `settled` holds for it: the worker in `serve` works in
+    its own time (it marks a push delivered just after Twilio has it)."""
+    deadline = time.monotonic() + 30
+    while True:
+        with open_database(database_url)() as session:
+            push = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "push:sms")).one()
+        if settled(push):
+            return push
+        assert time.monotonic() < deadline, f"the outbox worker did not get there: {push.__dict__}"
+        time.sleep(0.2)
+
+
 # language: (the first question, a long message in another language, that language)
 CONVERSATIONS = {
     "en": ("How do I apply for MSP?", "Je cherche un médecin de famille pour mes enfants, s'il vous plaît", "fr"),
@@ -150,9 +163,8 @@ def test_whole_conversations_in_four_languages_with_a_referral_pushed_back(serve
                                                     "them and give them this code.") in seen(pushed["Body"])
     assert segments(pushed["Body"]) <= MAX_SEGMENTS
     assert pushed["StatusCallback"] == f"{served.url}/sms/twilio/status"
-    with open_database(database_url)() as session:
-        push = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "push:sms")).one()
-        assert push.attempts == 2 and push.delivered_at is not None  # the 500, then the retry
+    push = sms_push(database_url, lambda row: row.delivered_at is not None)
+    assert push.attempts == 2  # the 500, then the retry
 
     # Twilio reports its fate; a forged report changes nothing.
     report = {"MessageSid": pushed["Sid"], "AccountSid": ACCOUNT_SID, "MessageStatus": "delivered"}
@@ -191,14 +203,7 @@ def test_after_stop_news_waits_and_comes_with_start(served: Served, database_url
         organization = session.scalars(select(Referral.organization_id).where(Referral.code == code)).one()
     token = settlebot("agencies", "token", organization, env=served.env).stdout.strip()
     httpx.post(f"{served.url}/agency/referrals/{code}/accept", headers={"Authorization": f"Bearer {token}"})
-    deadline = time.monotonic() + 30
-    while True:  # the worker tries, and leaves it waiting: no SMS after STOP
-        with open_database(database_url)() as session:
-            push = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "push:sms")).one()
-        if push.last_error:  # claimed, tried and put back
-            break
-        assert time.monotonic() < deadline, "the outbox worker never tried the push"
-        time.sleep(0.2)
+    push = sms_push(database_url, lambda row: row.last_error is not None)  # tried, and left waiting
     assert push.delivered_at is None and "cannot be written to" in push.last_error
     assert served.twilio.messages == []
     welcome = phone.says("START")
@@ -216,15 +221,9 @@ def test_a_number_twilio_will_not_write_to_is_forgotten(served: Served, database
         organization = session.scalars(select(Referral.organization_id).where(Referral.code == code)).one()
     token = settlebot("agencies", "token", organization, env=served.env).stdout.strip()
     httpx.post(f"{served.url}/agency/referrals/{code}/decline", headers={"Authorization": f"Bearer {token}"})
-    deadline = time.monotonic() + 30
-    while True:
-        with open_database(database_url)() as session:
-            push = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "push:sms")).one()
-            address = session.scalars(select(Contact.address).where(Contact.channel == "sms")).one()
-        if push.last_error:  # claimed, tried and put back
-            break
-        assert time.monotonic() < deadline, "the outbox worker never tried the push"
-        time.sleep(0.2)
+    push = sms_push(database_url, lambda row: row.last_error is not None)
+    with open_database(database_url)() as session:
+        address = session.scalars(select(Contact.address).where(Contact.channel == "sms")).one()
     assert "21610" in push.last_error and address is None and served.twilio.messages == []
     assert code in phone.says("hello")  # the news, at their next message
 
@@ -239,6 +238,7 @@ def test_an_sms_twilio_reports_undelivered_is_sent_again(served: Served, databas
     token = settlebot("agencies", "token", organization, env=served.env).stdout.strip()
     httpx.post(f"{served.url}/agency/referrals/{code}/accept", headers={"Authorization": f"Bearer {token}"})
     [first] = served.twilio.wait_for(1)
+    sms_push(database_url, lambda row: row.delivered_at is not None)  # and noted as sent
     report = {"MessageSid": first["Sid"], "AccountSid": ACCOUNT_SID, "MessageStatus": "undelivered",
               "ErrorCode": "30003"}  # the handset was off
     assert signed(f"{served.url}/sms/twilio/status", report).status_code == 204
