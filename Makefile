@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 LANGUAGES := fr es tl zh_Hans zh_Hant ko vi pa ar fa uk
 CATALOGS := $(foreach lang,$(LANGUAGES),locales/$(lang)/LC_MESSAGES/messages.mo)
 
-.PHONY: setup catalogs locales start test lint bench evaluate clean
+.PHONY: setup catalogs locales start test lint bench bench-rasa rasa evaluate clean
 
 setup: $(VENV)/.installed catalogs
 
@@ -53,6 +53,16 @@ bench: setup
 	$(BIN)/python benchmarks/dialogue.py --write
 	$(BIN)/python benchmarks/telegram.py --write
 	$(BIN)/python benchmarks/sms.py --write
+
+# Rasa's DIET beside the built-in NLU on the same folds: installs Rasa beside the project
+# (scripts/rasa-setup) and trains it once a fold; about half an hour on 2 cores.
+bench-rasa: setup
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet --editable '.[dev,bench]'
+	$(BIN)/python benchmarks/nlu_vs_rasa.py --write
+
+# Rasa as the NLU server (bot: --nlu rasa, or settlebot.nlu.engine: rasa in config.yml).
+rasa:
+	scripts/rasa-setup serve
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info $(CATALOGS)

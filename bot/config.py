@@ -16,7 +16,7 @@ from bot.nlu.settings import ClassifierSettings, Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # NLU engines that can be chosen (config `settlebot.nlu.engine`, `settlebot parse --nlu`).
-ENGINES = ("builtin",)
+ENGINES = ("builtin", "rasa")
 LOCAL_KEY_FILE = PROJECT_ROOT / "settlebot.key"
 MIN_KEY_LENGTH = 32
 DEFAULT_TIMEZONE = ZoneInfo("America/Vancouver")
@@ -34,6 +34,17 @@ class NLUSettings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
     lingua_weight: float = 0.2  # lingua's share beside the in-domain language model (docs/benchmarks.md)
+    rasa_timeout: float = 2.0  # seconds to wait for the Rasa server before the built-in engine answers
+
+    @property
+    def rasa_url(self) -> str:
+        """The Rasa server (`scripts/rasa-setup serve`), for engine "rasa"."""
+        return (os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/")
+
+    @property
+    def rasa_token(self) -> str | None:
+        """The server's --auth-token, if it has one."""
+        return os.environ.get("RASA_TOKEN") or None
 
 
 @dataclass(frozen=True)
@@ -238,7 +249,7 @@ def _ngrams(value: object, name: str) -> tuple[int, int]:
 
 
 def _nlu_settings(section: dict, base: Path) -> NLUSettings:
-    _known(section, {"engine", "intents_dir", "thresholds", "classifier", "language_id"}, "settlebot.nlu")
+    _known(section, {"engine", "intents_dir", "thresholds", "classifier", "language_id", "rasa"}, "settlebot.nlu")
     engine = section.get("engine", "builtin")
     if engine not in ENGINES:
         raise ValueError(f"settlebot.nlu.engine {engine!r} is not available; choose one of {', '.join(ENGINES)}")
@@ -248,6 +259,7 @@ def _nlu_settings(section: dict, base: Path) -> NLUSettings:
                         {f.name for f in fields(ClassifierSettings)}, "settlebot.nlu.classifier")
     language_id = _known(_section(section.get("language_id"), "language_id"), {"lingua_weight"},
                          "settlebot.nlu.language_id")
+    rasa = _known(_section(section.get("rasa"), "rasa"), {"timeout_seconds"}, "settlebot.nlu.rasa")
     name = "settlebot.nlu.classifier."
     return NLUSettings(
         engine=engine,
@@ -261,4 +273,6 @@ def _nlu_settings(section: dict, base: Path) -> NLUSettings:
             for k, v in classifier.items()}),
         lingua_weight=_number(language_id.get("lingua_weight", NLUSettings.lingua_weight),
                               "settlebot.nlu.language_id.lingua_weight", 0.0, 1.0),
+        rasa_timeout=_number(rasa.get("timeout_seconds", NLUSettings.rasa_timeout),
+                             "settlebot.nlu.rasa.timeout_seconds", 0.05, 60.0),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from sklearn.model_selection import StratifiedKFold
@@ -56,19 +56,24 @@ class Report:
         return pairs.most_common(top)
 
 
-def cross_validate(data: TrainingData, build: Callable[[TrainingData], NLUEngine], folds: int = 5,
-                   seed: int = 0, progress: Callable[[int, int], None] | None = None) -> Report:
-    """Train on k-1 folds and parse the held-out fold, k times. Folds keep the share of every
+def splits(data: TrainingData, folds: int = 5, seed: int = 0) -> Iterator[tuple[TrainingData, list[Example]]]:
+    """k times: the training data without one fold, and that fold. Folds keep the share of every
     (language, intent) pair, so each language is tested on every intent."""
     examples = data.examples
     strata = [f"{e.language}/{e.intent}" for e in examples]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(examples, strata):
+        yield TrainingData([examples[i] for i in train], data.lookups), [examples[i] for i in test]
+
+
+def cross_validate(data: TrainingData, build: Callable[[TrainingData], NLUEngine], folds: int = 5,
+                   seed: int = 0, progress: Callable[[int, int], None] | None = None) -> Report:
+    """Train on k-1 folds and parse the held-out fold, k times (`splits`)."""
     outcomes: list[Outcome] = []
-    for fold, (train, test) in enumerate(splitter.split(examples, strata), start=1):
-        engine = build(TrainingData([examples[i] for i in train], data.lookups))
-        for i in test:
-            parsed = engine.parse(examples[i].text)
-            outcomes.append(Outcome(examples[i], parsed.intent, parsed.language))
+    for fold, (training, test) in enumerate(splits(data, folds, seed), start=1):
+        engine = build(training)
+        for example in test:
+            parsed = engine.parse(example.text)
+            outcomes.append(Outcome(example, parsed.intent, parsed.language))
         if progress:
             progress(fold, folds)
     return Report(outcomes)

@@ -1,0 +1,97 @@
+"""Rasa as the NLU engine, for real: `scripts/rasa-setup` builds (or reuses) the Rasa venv beside
+the project, trains on the shipped intents/ and config.yml, and serves the model with
+`rasa run --enable-api` on loopback, with a token. `settlebot parse --nlu rasa` and a console
+conversation use it; with Rasa stopped, the bot answers with the built-in engine.
+
+The first run on a machine installs Rasa (about 2 minutes) and trains (a few minutes); later runs
+reuse both while intents/ and config.yml are unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.config import PROJECT_ROOT
+from tests.conftest import TEST_KEY, settlebot
+from tests.servers import free_port
+
+SETUP = PROJECT_ROOT / "scripts" / "rasa-setup"
+TOKEN = "rasa-test-token"
+MESSAGES = ["how do i apply for msp", "كيف أسجل في التأمين الصحي MSP", "je cherche un cours de français gratuit",
+            "where can i find a job", "I want to kill myself"]
+
+
+@pytest.fixture(scope="module")
+def rasa() -> Iterator[str]:
+    """The URL of a Rasa server trained on the shipped data, requiring TOKEN."""
+    trained = subprocess.run([str(SETUP), "train"], capture_output=True, text=True, timeout=3600)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    port = free_port()
+    server = subprocess.Popen([str(SETUP), "serve"], env={**os.environ, "RASA_PORT": str(port), "RASA_TOKEN": TOKEN},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{url}/status", params={"token": TOKEN}).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, f"rasa run ended: {server.stderr.read()[-3000:]}"
+            assert time.monotonic() < deadline, "rasa run did not answer within 5 minutes"
+            time.sleep(1)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def rasa_env(url: str, tmp_path: Path, token: str = TOKEN) -> dict[str, str]:
+    return {"RASA_URL": url, "RASA_TOKEN": token, "SETTLEBOT_SECRET_KEY": TEST_KEY,
+            "SETTLEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'rasa.sqlite3'}"}
+
+
+def test_parse_with_rasa_gives_rasas_intents_and_our_languages(rasa: str, tmp_path: Path) -> None:
+    result = settlebot("parse", "--nlu", "rasa", stdin="\n".join(MESSAGES) + "\n", env=rasa_env(rasa, tmp_path))
+    assert result.returncode == 0 and "Rasa" not in result.stderr, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["language"] for row in rows] == ["en", "ar", "fr", "en", "en"]  # ours
+    assert [row["intent"] for row in rows] == ["healthcare", "healthcare", "language_classes", "jobs", "emergency"]
+    for row in rows[:4]:  # the intent and its confidence are Rasa's own
+        asked = httpx.post(f"{rasa}/model/parse", params={"token": TOKEN}, json={"text": row["text"]}).json()
+        assert (row["intent"], row["confidence"]) == (asked["intent"]["name"], round(asked["intent"]["confidence"], 3))
+    assert rows[0]["entry"] == "msp-enrolment"  # the knowledge-base search is the same whatever the engine
+
+
+def test_a_console_conversation_with_rasa(rasa: str, tmp_path: Path) -> None:
+    chat = settlebot("chat", "--nlu", "rasa", "--contact", "rasa-1", stdin="how do i apply for msp\n1\n/menu\n",
+                     env=rasa_env(rasa, tmp_path))
+    assert chat.returncode == 0 and "Rasa" not in chat.stderr, chat.stderr
+    assert "OK. I will write to you in English." in chat.stdout and "MSP" in chat.stdout
+    assert "I can answer questions about" in chat.stdout
+
+
+def test_with_rasa_stopped_the_builtin_engine_answers(tmp_path: Path) -> None:
+    stopped = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    chat = settlebot("chat", "--nlu", "rasa", "--contact", "rasa-2",
+                     stdin="how do i apply for msp\n1\nwhere can i find a job\n", env=rasa_env(stopped, tmp_path))
+    assert chat.returncode == 0, chat.stderr
+    assert "MSP" in chat.stdout and "WorkBC" in chat.stdout  # answered all the same
+    assert chat.stderr.count("did not answer") == 1  # said once, not at every message
+    assert "scripts/rasa-setup serve" in chat.stderr
+
+
+def test_a_wrong_token_is_reported_and_the_builtin_engine_answers(rasa: str, tmp_path: Path) -> None:
+    result = settlebot("parse", "--nlu", "rasa", stdin="how do i apply for msp\n",
+                       env=rasa_env(rasa, tmp_path, token="not the token"))
+    assert result.returncode == 0 and json.loads(result.stdout)["intent"] == "healthcare"
+    assert "401" in result.stderr and "RASA_TOKEN" in result.stderr
