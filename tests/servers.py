@@ -117,6 +117,12 @@ class Serve:
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=30)
 
+    def __enter__(self) -> Serve:
+        return self
+
+    def __exit__(self, *_exception: object) -> None:
+        self.stop()
+
 
 def write_config(directory: Path, knowledge_base: Path | None = None, **settings: str) -> Path:
     """A copy of config.yml in `directory` (for SETTLEBOT_CONFIG), its paths pointing back at the

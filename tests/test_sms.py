@@ -24,12 +24,9 @@ from tests.servers import Serve
 
 @pytest.fixture
 def sms(database_url: str) -> Iterator[str]:
-    serve = Serve({"SETTLEBOT_DATABASE_URL": database_url, "SETTLEBOT_SECRET_KEY": TEST_KEY,
-                   "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, timeout=120)
-    try:
+    with Serve({"SETTLEBOT_DATABASE_URL": database_url, "SETTLEBOT_SECRET_KEY": TEST_KEY,
+                "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, timeout=120) as serve:
         yield serve.url
-    finally:
-        serve.stop()
 
 
 def test_a_conversation_in_english_by_menu_numbers(sms: str) -> None:
@@ -118,12 +115,9 @@ GATEWAY_SECRET = "gateway-test-secret"
 
 @pytest.fixture
 def gateway(database_url: str) -> Iterator[str]:
-    serve = Serve({"SETTLEBOT_DATABASE_URL": database_url, "SETTLEBOT_SECRET_KEY": TEST_KEY,
-                   "SMS_GATEWAY_SECRET": GATEWAY_SECRET}, timeout=120)
-    try:
+    with Serve({"SETTLEBOT_DATABASE_URL": database_url, "SETTLEBOT_SECRET_KEY": TEST_KEY,
+                "SMS_GATEWAY_SECRET": GATEWAY_SECRET}, timeout=120) as serve:
         yield serve.url
-    finally:
-        serve.stop()
 
 
 def gateway_post(url: str, message: dict, secret: str = GATEWAY_SECRET, timestamp: int | None = None,

@@ -152,11 +152,8 @@ def test_whole_conversations_in_four_languages_with_a_referral_pushed_back(serve
 
     # Arabic's agency accepts through the API; Twilio's first answer to the push is a 500.
     code = codes["ar"]
-    organization = referrals[code].organization_id
-    token = settlebot("agencies", "token", organization, env=served.env).stdout.strip()
     served.twilio.failing = 1
-    accepted = httpx.post(f"{served.url}/agency/referrals/{code}/accept", headers={"Authorization": f"Bearer {token}"})
-    assert accepted.status_code == 200, accepted.text
+    agency_answers(served, database_url, code, "accept")
     [pushed] = served.twilio.wait_for(1)  # after the retry
     assert pushed["To"] == "+16045550003" and pushed["From"] == BOT_NUMBER
     assert code in pushed["Body"] and _("ar", "Good news: {agency} accepted your request {code}. Please contact "
@@ -192,17 +189,28 @@ def test_a_number_for_a_menu_not_yet_read_sends_the_rest_first(served: Served) -
         answer(post(served.url, number, "1")))
 
 
-def test_after_stop_news_waits_and_comes_with_start(served: Served, database_url: str) -> None:
-    number = "+16045550202"
+def referred(served: Served, number: str) -> tuple[Phone, str]:
+    """A newcomer who asked for a person by SMS, in English, and agreed: their phone and the code."""
     phone = Phone(served.url, number, "en")
     for line in ("How do I apply for MSP?", "1", "3", "1", "1", "1", "I need a family doctor"):
         done = phone.says(line)
-    code = re.search(r"SB-[0-9A-Z]{6}", done).group()
-    assert phone.says("STOP") == ""
+    return phone, re.search(r"SB-[0-9A-Z]{6}", done).group()
+
+
+def agency_answers(served: Served, database_url: str, code: str, action: str) -> None:
+    """The referral's agency accepts or declines it through the agency API."""
     with open_database(database_url)() as session:
         organization = session.scalars(select(Referral.organization_id).where(Referral.code == code)).one()
     token = settlebot("agencies", "token", organization, env=served.env).stdout.strip()
-    httpx.post(f"{served.url}/agency/referrals/{code}/accept", headers={"Authorization": f"Bearer {token}"})
+    answered = httpx.post(f"{served.url}/agency/referrals/{code}/{action}",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert answered.status_code == 200, answered.text
+
+
+def test_after_stop_news_waits_and_comes_with_start(served: Served, database_url: str) -> None:
+    phone, code = referred(served, "+16045550202")
+    assert phone.says("STOP") == ""
+    agency_answers(served, database_url, code, "accept")
     push = sms_push(database_url, lambda row: row.last_error is not None)  # tried, and left waiting
     assert push.delivered_at is None and "cannot be written to" in push.last_error
     assert served.twilio.messages == []
@@ -211,16 +219,9 @@ def test_after_stop_news_waits_and_comes_with_start(served: Served, database_url
 
 
 def test_a_number_twilio_will_not_write_to_is_forgotten(served: Served, database_url: str) -> None:
-    number = "+16045550203"
-    phone = Phone(served.url, number, "en")
-    for line in ("How do I apply for MSP?", "1", "3", "1", "1", "1", "I need a family doctor"):
-        done = phone.says(line)
-    code = re.search(r"SB-[0-9A-Z]{6}", done).group()
-    served.twilio.refusing[number] = 21610  # they texted STOP to the carrier, not to us
-    with open_database(database_url)() as session:
-        organization = session.scalars(select(Referral.organization_id).where(Referral.code == code)).one()
-    token = settlebot("agencies", "token", organization, env=served.env).stdout.strip()
-    httpx.post(f"{served.url}/agency/referrals/{code}/decline", headers={"Authorization": f"Bearer {token}"})
+    phone, code = referred(served, "+16045550203")
+    served.twilio.refusing[phone.number] = 21610  # they texted STOP to the carrier, not to us
+    agency_answers(served, database_url, code, "decline")
     push = sms_push(database_url, lambda row: row.last_error is not None)
     with open_database(database_url)() as session:
         address = session.scalars(select(Contact.address).where(Contact.channel == "sms")).one()
@@ -229,14 +230,8 @@ def test_a_number_twilio_will_not_write_to_is_forgotten(served: Served, database
 
 
 def test_an_sms_twilio_reports_undelivered_is_sent_again(served: Served, database_url: str) -> None:
-    phone = Phone(served.url, "+16045550204", "en")
-    for line in ("How do I apply for MSP?", "1", "3", "1", "1", "1", "I need a family doctor"):
-        done = phone.says(line)
-    code = re.search(r"SB-[0-9A-Z]{6}", done).group()
-    with open_database(database_url)() as session:
-        organization = session.scalars(select(Referral.organization_id).where(Referral.code == code)).one()
-    token = settlebot("agencies", "token", organization, env=served.env).stdout.strip()
-    httpx.post(f"{served.url}/agency/referrals/{code}/accept", headers={"Authorization": f"Bearer {token}"})
+    _phone, code = referred(served, "+16045550204")
+    agency_answers(served, database_url, code, "accept")
     [first] = served.twilio.wait_for(1)
     sms_push(database_url, lambda row: row.delivered_at is not None)  # and noted as sent
     report = {"MessageSid": first["Sid"], "AccountSid": ACCOUNT_SID, "MessageStatus": "undelivered",
