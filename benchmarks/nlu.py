@@ -33,7 +33,7 @@ started = time.perf_counter()
 from bot.config import load_settings
 from bot.nlu.factory import build_engine
 from bot.nlu.training_data import load_training_data
-engine = build_engine(load_settings().nlu)
+engine = build_engine(load_settings().nlu, "builtin")
 ready = time.perf_counter() - started
 for example in load_training_data(__import__("pathlib").Path(sys.argv[1])).examples:
     engine.parse(example.text)

@@ -15,6 +15,7 @@ time; peak memory. A bar chart of accuracy per language goes beside the table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -93,13 +94,12 @@ def rasa_over_http(venv: Path, model: Path, texts: list[str]) -> dict[str, float
     url = f"http://127.0.0.1:{port}"
     try:
         while True:
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{url}/status").status_code == 200:
                     break
-            except httpx.HTTPError:
-                if server.poll() is not None or time.perf_counter() - started > 300:
-                    raise SystemExit("rasa run did not start (try: scripts/rasa-setup serve)") from None
-                time.sleep(0.5)
+            if server.poll() is not None or time.perf_counter() - started > 300:
+                raise SystemExit("rasa run did not start (try: scripts/rasa-setup serve)")
+            time.sleep(0.5)
         ready = time.perf_counter() - started
         latencies = []
         with httpx.Client(base_url=url) as client:
@@ -235,10 +235,10 @@ def chart(by_language: dict[str, tuple[float, float]]) -> None:
     axes.bar([p - 0.2 for p in positions], [ours for ours, _ in by_language.values()], 0.4, label="built-in")
     axes.bar([p + 0.2 for p in positions], [theirs for _, theirs in by_language.values()], 0.4, label="Rasa (DIET)")
     axes.set_xticks(list(positions), list(by_language))
-    axes.set_ylim(min(min(pair) for pair in by_language.values()) - 0.05, 1.0)
+    axes.set_ylim(min(min(pair) for pair in by_language.values()) - 0.05, 1.04)
     axes.set_ylabel("intent accuracy (cross-validated)")
     axes.set_title("Intent accuracy per language: settlebot's built-in NLU and Rasa's DIET, same folds")
-    axes.legend(loc="lower right")
+    axes.legend(loc="upper right", ncol=2)
     figure.tight_layout()
     figure.savefig(CHART, dpi=100)
     say(f"wrote {CHART}")

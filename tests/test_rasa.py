@@ -8,6 +8,7 @@ reuse both while intents/ and config.yml are unchanged."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -29,30 +30,48 @@ MESSAGES = ["how do i apply for msp", "كيف أسجل في التأمين ال�
             "where can i find a job", "I want to kill myself"]
 
 
+def run_setup(command: str, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """scripts/rasa-setup in a process group of its own (pip, rasa and their children go with it)."""
+    with log.open("w") as output:
+        return subprocess.Popen([str(SETUP), command], env={**os.environ, **(env or {})}, stdout=output,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 @pytest.fixture(scope="module")
-def rasa() -> Iterator[str]:
+def rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a Rasa server trained on the shipped data, requiring TOKEN."""
-    trained = subprocess.run([str(SETUP), "train"], capture_output=True, text=True, timeout=3600)
-    assert trained.returncode == 0, trained.stderr[-3000:]
+    logs = tmp_path_factory.mktemp("rasa")
+    training = run_setup("train", logs / "train.log")
+    try:
+        training.communicate(timeout=3600)
+    finally:
+        stop(training)
+    assert training.returncode == 0, (logs / "train.log").read_text()[-3000:]
     port = free_port()
-    server = subprocess.Popen([str(SETUP), "serve"], env={**os.environ, "RASA_PORT": str(port), "RASA_TOKEN": TOKEN},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    server = run_setup("serve", logs / "serve.log", {"RASA_PORT": str(port), "RASA_TOKEN": TOKEN})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
         while True:
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{url}/status", params={"token": TOKEN}).status_code == 200:
                     break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, f"rasa run ended: {server.stderr.read()[-3000:]}"
+            assert server.poll() is None, f"rasa run ended: {(logs / 'serve.log').read_text()[-3000:]}"
             assert time.monotonic() < deadline, "rasa run did not answer within 5 minutes"
             time.sleep(1)
         yield url
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        stop(server)
 
 
 def rasa_env(url: str, tmp_path: Path, token: str = TOKEN) -> dict[str, str]:
@@ -95,3 +114,4 @@ def test_a_wrong_token_is_reported_and_the_builtin_engine_answers(rasa: str, tmp
                        env=rasa_env(rasa, tmp_path, token="not the token"))
     assert result.returncode == 0 and json.loads(result.stdout)["intent"] == "healthcare"
     assert "401" in result.stderr and "RASA_TOKEN" in result.stderr
+    assert "not the token" not in result.stderr  # the token is never logged
