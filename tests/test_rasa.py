@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.config import PROJECT_ROOT
+from bot.nlu import rasa as rasa_engine
+from bot.nlu.engine import BuiltinNLU
+from bot.nlu.rasa import RasaNLU
+from bot.nlu.training_data import TrainingData
 from tests.conftest import TEST_KEY, settlebot
 from tests.servers import free_port
 
@@ -115,3 +122,66 @@ def test_a_wrong_token_is_reported_and_the_builtin_engine_answers(rasa: str, tmp
     assert result.returncode == 0 and json.loads(result.stdout)["intent"] == "healthcare"
     assert "401" in result.stderr and "RASA_TOKEN" in result.stderr
     assert "not the token" not in result.stderr  # the token is never logged
+
+
+# The engine against a stand-in Rasa that misbehaves in ways a real one rarely does on cue -------
+
+class OddRasa:
+    """An HTTP server on loopback that answers POST /model/parse with the next of `answers`
+    (status, body), and counts what it was asked."""
+
+    def __init__(self, answers: list[tuple[int, str]]):
+        self.answers, self.asked = answers, []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                fake.asked.append(json.loads(self.rfile.read(int(self.headers["Content-Length"])))["text"])
+                status, body = fake.answers.pop(0)
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def parse_body(intent: str, confidence: float) -> str:
+    return json.dumps({"text": "", "intent": {"name": intent, "confidence": confidence},
+                       "intent_ranking": [{"name": intent, "confidence": confidence},
+                                          {"name": "nlu_fallback", "confidence": 0.3},
+                                          {"name": "out_of_scope", "confidence": 0.1}]})
+
+
+def test_the_engine_rides_out_odd_answers_and_says_so_once(nlu: BuiltinNLU, training_data: TrainingData,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(rasa_engine, "RETRY_AFTER", 0.0)  # ask again at once
+    odd = OddRasa([(500, "{}"), (200, "null"), (200, "[1]"), (200, parse_body("jobs", 0.61)),
+                   (200, parse_body("nlu_fallback", 0.35))])
+    engine = RasaNLU(odd.url, "secret-token", 2.0, nlu, training_data.intents)
+    with caplog.at_level(logging.WARNING, logger="settlebot.nlu"):
+        ours = [engine.parse("how do i apply for msp") for _ in range(3)]  # 500, null, [1]
+        assert [p.intent for p in ours] == ["healthcare"] * 3  # the built-in engine's
+        theirs = engine.parse("how do i apply for msp")
+        fallback = engine.parse("how do i apply for msp")
+    assert (theirs.intent, theirs.confidence, theirs.language) == ("jobs", 0.61, "en")  # Rasa's, and our language
+    assert theirs.ranking == (("jobs", 0.61), ("out_of_scope", 0.3))  # nlu_fallback is out_of_scope, once
+    assert fallback.intent == "out_of_scope"
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("did not answer (HTTP 500)" in m for m in messages) == 1 and sum("answers again" in m
+                                                                                 for m in messages) == 1
+    assert not any("secret-token" in m for m in messages)
+
+
+def test_an_emergency_never_waits_for_rasa(nlu: BuiltinNLU, training_data: TrainingData) -> None:
+    odd = OddRasa([])
+    engine = RasaNLU(odd.url, None, 2.0, nlu, training_data.intents)
+    assert engine.parse("I want to kill myself").intent == "emergency" and odd.asked == []
