@@ -3,12 +3,12 @@ tests put updates in, and read what the bot sent."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+from tests.servers import serve_posts
 
 BOT = {"id": 7000001, "is_bot": True, "first_name": "settlebot", "username": "settlebot_test_bot"}
 
@@ -27,35 +27,17 @@ class FakeBotAPI:
     # What tests do ------------------------------------------------------------------------------
 
     def start(self) -> FakeBotAPI:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as Telegram's servers do
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-                method = self.path.rsplit("/", 1)[-1]
-                params = {k: _value(v[0]) for k, v in parse_qs(body).items()}
-                if method == "sendMessage" and int(params.get("chat_id", 0) or 0) in api.blocked:
-                    status, answer = 403, {"ok": False, "error_code": 403,
-                                           "description": "Forbidden: bot was blocked by the user"}
-                elif api._fails(method, params):
-                    status, answer = 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
-                else:
-                    status, answer = 200, {"ok": True, "result": api._answer(method, params)}
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                with contextlib.suppress(ConnectionError):  # the bot stopped while a long poll waited
-                    self.wfile.write(data)
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve_posts(self._post)
         return self
+
+    def _post(self, path: str, _headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        method = path.rsplit("/", 1)[-1]
+        params = {k: _value(v[0]) for k, v in parse_qs(body.decode()).items()}
+        if method == "sendMessage" and int(params.get("chat_id", 0) or 0) in self.blocked:
+            return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+        if self._fails(method, params):
+            return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+        return 200, {"ok": True, "result": self._answer(method, params)}
 
     def stop(self) -> None:
         self._server.shutdown()

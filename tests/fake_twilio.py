@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 from xml.etree import ElementTree
 
 import httpx
 from twilio.request_validator import RequestValidator
 
+from tests.servers import serve_posts
+
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "twilio-test-auth-token"
+EXPECTED_AUTH = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
 BOT_NUMBER = "+16045550100"
 SIDS = (f"SM{n:032x}" for n in itertools.count(1))  # inbound messages' MessageSids
 
@@ -49,34 +50,15 @@ class FakeTwilio:
         self._lock = threading.Condition()
 
     def start(self) -> FakeTwilio:
-        fake = self
-        expected_auth = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-                params = {k: v[0] for k, v in parse_qs(body).items()}
-                if self.headers.get("Authorization") != expected_auth:
-                    self._answer(401, {"code": 20003, "message": "Authenticate", "status": 401})
-                elif self.path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json":
-                    self._answer(404, {"code": 20404, "message": "not found", "status": 404})
-                else:
-                    self._answer(*fake._create(params))
-
-            def _answer(self, status: int, answer: dict) -> None:
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve_posts(self._post)
         return self
+
+    def _post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        if headers.get("authorization") != EXPECTED_AUTH:
+            return 401, {"code": 20003, "message": "Authenticate", "status": 401}
+        if path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json":
+            return 404, {"code": 20404, "message": "not found", "status": 404}
+        return self._create({k: v[0] for k, v in parse_qs(body.decode()).items()})
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -3,7 +3,9 @@ and `settlebot serve` itself."""
 
 from __future__ import annotations
 
+import contextlib
 import email
+import json
 import os
 import re
 import shutil
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +31,36 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# What a fake answers a POST (path, headers with lower-case names, body): a status and JSON, or no body.
+Answer = Callable[[str, dict[str, str], bytes], tuple[int, object | None]]
+
+
+def serve_posts(answer: Answer) -> ThreadingHTTPServer:
+    """An HTTP/1.1 server on a free loopback port, in a thread of its own, answering each POST with
+    `answer`: the fakes of Telegram, Twilio, Rasa and an agency's system."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the real services do
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status, answered = answer(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            data = b"" if answered is None else json.dumps(answered).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            with contextlib.suppress(ConnectionError):  # the client stopped waiting (a long poll)
+                self.wfile.write(data)
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 class MailBox:
@@ -70,21 +103,12 @@ class WebhookReceiver:
     requests: list[Received] = field(default_factory=list)
 
     def start(self) -> WebhookReceiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve_posts(self._receive)
         return self
+
+    def _receive(self, _path: str, headers: dict[str, str], body: bytes) -> tuple[int, None]:
+        self.requests.append(Received(headers, body))
+        return self.status, None
 
     @property
     def url(self) -> str:

@@ -14,10 +14,8 @@ import logging
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -29,7 +27,7 @@ from bot.nlu.engine import BuiltinNLU
 from bot.nlu.rasa import RasaNLU
 from bot.nlu.training_data import TrainingData
 from tests.conftest import TEST_KEY, settlebot
-from tests.servers import free_port
+from tests.servers import free_port, serve_posts
 
 SETUP = PROJECT_ROOT / "scripts" / "rasa-setup"
 TOKEN = "rasa-test-token"
@@ -130,45 +128,30 @@ class OddRasa:
     """An HTTP server on loopback that answers POST /model/parse with the next of `answers`
     (status, body), and counts what it was asked."""
 
-    def __init__(self, answers: list[tuple[int, str]]):
+    def __init__(self, answers: list[tuple[int, object]]):
         self.answers, self.asked = answers, []
-        fake = self
+        self.url = f"http://127.0.0.1:{serve_posts(self._post).server_address[1]}"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                fake.asked.append(json.loads(self.rfile.read(int(self.headers["Content-Length"])))["text"])
-                status, body = fake.answers.pop(0)
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def _post(self, _path: str, _headers: dict[str, str], body: bytes) -> tuple[int, object]:
+        self.asked.append(json.loads(body)["text"])
+        return self.answers.pop(0)
 
 
-def parse_body(intent: str, confidence: float) -> str:
-    return json.dumps({"text": "", "intent": {"name": intent, "confidence": confidence},
-                       "intent_ranking": [{"name": intent, "confidence": confidence},
-                                          {"name": "nlu_fallback", "confidence": 0.3},
-                                          {"name": "out_of_scope", "confidence": 0.1}]})
+def parse_body(intent: str, confidence: float) -> dict:
+    return {"text": "", "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}, {"name": "nlu_fallback", "confidence": 0.3},
+                               {"name": "out_of_scope", "confidence": 0.1}]}
 
 
 def test_the_engine_rides_out_odd_answers_and_says_so_once(nlu: BuiltinNLU, training_data: TrainingData,
                                                             monkeypatch: pytest.MonkeyPatch,
                                                             caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(rasa_engine, "RETRY_AFTER", 0.0)  # ask again at once
-    odd = OddRasa([(500, "{}"), (200, "null"), (200, "[1]"), (200, parse_body("jobs", 0.61)),
+    odd = OddRasa([(500, {}), (200, None), (200, [1]), (200, parse_body("jobs", 0.61)),
                    (200, parse_body("nlu_fallback", 0.35))])
     engine = RasaNLU(odd.url, "secret-token", 2.0, nlu, training_data.intents)
     with caplog.at_level(logging.WARNING, logger="settlebot.nlu"):
-        ours = [engine.parse("how do i apply for msp") for _ in range(3)]  # 500, null, [1]
+        ours = [engine.parse("how do i apply for msp") for _ in range(3)]  # 500, an empty body, [1]
         assert [p.intent for p in ours] == ["healthcare"] * 3  # the built-in engine's
         theirs = engine.parse("how do i apply for msp")
         fallback = engine.parse("how do i apply for msp")
