@@ -108,5 +108,6 @@ def test_a_broken_config_is_reported_with_what_to_fix(tmp_path) -> None:
     result = settlebot("--config", str(config), "parse", stdin="hi\n")
     assert result.returncode == 1
     assert "thresholds.intent must be a number from 0.0 to 1.0" in result.stderr
-    config.write_text("settlebot:\n  nlu:\n    engine: rasa\n", encoding="utf-8")
-    assert "'rasa' is not available" in settlebot("--config", str(config), "parse", stdin="hi\n").stderr
+    config.write_text("settlebot:\n  nlu:\n    engine: spacy\n", encoding="utf-8")
+    unknown = settlebot("--config", str(config), "parse", stdin="hi\n").stderr
+    assert "'spacy' is not available; choose one of builtin, rasa" in unknown
