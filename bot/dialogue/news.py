@@ -1,9 +1,10 @@
 """News about a person's referrals: an agency's answer, and the follow-up question. A channel that
-can push sends it as soon as the outbox worker has it (`News.for_push`); on the others the
+can push sends it as soon as the outbox worker has it (`News.deliver`); on the others the
 dialogue shows it at the person's next message. Either way it is written here, in their language."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,9 +16,11 @@ from bot.dialogue.replies import Replies
 from bot.knowledge.model import KnowledgeBase
 from bot.languages import DEFAULT
 from bot.referrals import records
+from bot.referrals.outbox import DeliveryError, Unreachable
 from bot.storage.conversations import Conversations
 from bot.storage.secrets import SecretBox
 
+log = logging.getLogger("settlebot.outbox")
 UNSENT = "replies.unsent"  # the event of replies a channel could not send at once
 
 
@@ -51,7 +54,7 @@ def notice_replies(replies: Replies, state: dict, notice: dict) -> list[Outbound
 
 @dataclass(frozen=True)
 class Push:
-    address: str | None  # the channel's id for the person, unsealed: a chat id, a phone number
+    address: str  # the channel's id for the person, unsealed: a chat id, a phone number
     replies: list[Outbound]
     logged: bool  # in the transcript already (replies the channel could not send at first)
     via: str | None = None  # the number they wrote to (SMS): the push is sent from it
@@ -63,15 +66,35 @@ class News:
         self._conversations = Conversations(sessions)
         self._box = box
 
-    def for_push(self, contact_id: str, notice: dict) -> Push | None:
+    def deliver(self, contact_id: str, notice: dict, channel: str, send: Callable[[Push], str]) -> None:
+        """Push `notice` to the person with the channel's `send`, which returns what did not fit
+        (an SMS's rest, for MORE), then note it. Raises DeliveryError while they cannot be reached
+        (after STOP, a blocked bot): the outbox tries again, and their next message shows it. A
+        channel's Unreachable forgets their address first. Once sent, a failure to note it is
+        logged, not raised: raising would send it a second time."""
+        push = self._prepare(contact_id, notice, channel)
+        if push is None:
+            log.info("no one to tell of %s: the contact erased their data", notice.get("event"))
+            return
+        try:
+            rest = send(push)
+        except Unreachable:
+            self.unreachable(contact_id)
+            raise
+        try:
+            self._note(contact_id, push, rest)
+        except Exception:
+            log.exception("news went out on %s, but noting it failed", channel)
+
+    def _prepare(self, contact_id: str, notice: dict, channel: str) -> Push | None:
         """The notice written for the person; None when there is no one to tell (they erased
-        their data), and no address when there is no way to reach them now (it waits for their
-        next message). `sent` records it once it has gone."""
+        their data, or the agency is gone)."""
         with self._conversations.existing(contact_id) as conversation:
             if conversation is None:
                 return None
             if conversation.address is None or conversation.state.get("stopped"):  # after STOP, until START
-                return Push(None, [], False)
+                raise DeliveryError(f"the newcomer cannot be written to on {channel} now; it waits for their next "
+                                    "message")
             replies = Replies(conversation.language or DEFAULT, self._kb())
             told = notice_replies(replies, conversation.state, notice)
             if not told:
@@ -79,7 +102,7 @@ class News:
             return Push(self._box.open(conversation.address)["address"], told, notice["event"] == UNSENT,
                         conversation.state.get("via"))
 
-    def sent(self, contact_id: str, push: Push, rest: str = "") -> None:
+    def _note(self, contact_id: str, push: Push, rest: str) -> None:
         """Once pushed (not on each failed attempt): its menu is the one a typed number answers
         now, and it goes into the transcript (unsent replies are in it already). `rest`: what did
         not fit in the SMS, for MORE."""

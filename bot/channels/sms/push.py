@@ -21,7 +21,7 @@ from bot.channels.sms.gateway import CHANNEL
 from bot.channels.sms.render import fit
 from bot.channels.sms.twilio import STATUS_PATH
 from bot.config import Settings
-from bot.dialogue.news import News
+from bot.dialogue.news import News, Push
 from bot.referrals.outbox import Delivery, DeliveryError, Unreachable
 from bot.storage.sent_messages import SentMessages
 
@@ -46,12 +46,10 @@ class TwilioPush:
         self._sent = sent
 
     def deliver(self, delivery: Delivery) -> None:
-        push = self._news.for_push(delivery.recipient, delivery.payload)
-        if push is None:
-            log.info("no one to tell of %s: the contact erased their data", delivery.payload.get("event"))
-            return
-        if push.address is None:  # after STOP, or a number Twilio refused: it waits for their next message
-            raise DeliveryError("the newcomer cannot be written to by SMS now; it waits for their next message")
+        self._news.deliver(delivery.recipient, delivery.payload, "SMS",
+                           lambda push: self._send(push, delivery))
+
+    def _send(self, push: Push, delivery: Delivery) -> str:
         if not push.via:
             raise DeliveryError("no number to send from: the newcomer has not written since SMS news was set up")
         text, rest = fit(push.replies, self._max_segments)
@@ -59,14 +57,13 @@ class TwilioPush:
             message = self._client.messages.create(to=push.address, from_=push.via, body=text,
                                                    status_callback=self._status_callback)
         except TwilioRestException as error:
-            if error.code in UNREACHABLE:
-                self._news.unreachable(delivery.recipient)
+            if error.code in UNREACHABLE:  # forgotten by News.deliver
                 raise Unreachable(f"Twilio {error.code}: {error.msg}") from None
             raise DeliveryError(f"Twilio answered {error.status} ({error.code}): {error.msg}") from None
         except (TwilioException, requests.RequestException) as error:
             raise DeliveryError(f"Twilio: {type(error).__name__}: {error}") from None
         try:  # Twilio has it: failing to note it must not send it a second time
             self._sent.taken(CHANNEL, delivery.recipient, message.sid, message.status or "queued", delivery.outbox_id)
-            self._news.sent(delivery.recipient, push, rest)
         except Exception:
             log.exception("SMS %s was sent, but noting it failed", message.sid)
+        return rest

@@ -5,7 +5,6 @@ is a thread; the Bot API client lives on an event loop of its own, which it call
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -17,11 +16,10 @@ from bot.channels.telegram.agencies import GroupText, referral_message
 from bot.channels.telegram.application import new_bot
 from bot.channels.telegram.render import send
 from bot.config import Settings
-from bot.dialogue.news import News
+from bot.dialogue.news import News, Push
 from bot.knowledge.model import KnowledgeBase
 from bot.referrals.outbox import Delivery, DeliveryError, Unreachable
 
-log = logging.getLogger("settlebot.telegram")
 TIMEOUT_SECONDS = 90.0
 
 
@@ -83,19 +81,12 @@ class NewcomerPush:
         self._news = news
 
     def deliver(self, delivery: Delivery) -> None:
-        push = self._news.for_push(delivery.recipient, delivery.payload)
-        if push is None:
-            log.info("no one to tell of %s: the contact erased their data", delivery.payload.get("event"))
-            return
-        if push.address is None:  # blocked the bot before: kept for their next message, if they write again
-            raise DeliveryError("the newcomer cannot be reached on Telegram now; it waits for their next message")
-        try:
-            for reply in push.replies:
-                self._client.run(lambda bot, reply=reply: send(bot, int(push.address), reply))
-        except Unreachable:
-            self._news.unreachable(delivery.recipient)
-            raise
-        self._news.sent(delivery.recipient, push)
+        self._news.deliver(delivery.recipient, delivery.payload, "Telegram", self._send)
+
+    def _send(self, push: Push) -> str:
+        for reply in push.replies:
+            self._client.run(lambda bot, reply=reply: send(bot, int(push.address), reply))
+        return ""  # a long reply is split into messages, never cut
 
 
 class AgencyGroup:
