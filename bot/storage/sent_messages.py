@@ -9,7 +9,7 @@ import datetime
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import Contact, OutboxMessage, SentMessage, now
+from bot.storage.models import OutboxMessage, SentMessage, now
 
 # Reports may arrive out of order ("sent" after "delivered"): a status never goes back to an
 # earlier one, and a final one (4) is not replaced by another final one.
@@ -17,9 +17,6 @@ PROGRESS = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
             "undelivered": 4, "failed": 4, "canceled": 4, "partially_delivered": 4, "read": 5}
 FINAL = 4
 FAILED = ("undelivered", "failed", "canceled")
-# Twilio's error codes for a number that cannot take SMS (unknown, a landline): it is forgotten,
-# and the news waits for the person's next message instead of being sent again and again.
-NO_SUCH_NUMBER = ("30005", "30006")
 
 
 class SentMessages:
@@ -35,24 +32,22 @@ class SentMessages:
                                                           created_at=now(), updated_at=now()))
 
     def reported(self, provider_id: str, status: str, error_code: str | None,
-                 retry_after: datetime.timedelta) -> bool:
+                 retry_after: datetime.timedelta) -> str | None:
         """The provider's news of a message: recorded unless it is older than what it said before;
-        a failure puts the notification back in the outbox, due after `retry_after`. False for a
-        message not sent from here (or erased with its contact since)."""
+        a failure puts the notification back in the outbox, due after `retry_after`. The contact
+        it went to; None for a message not sent from here (or erased with its contact since)."""
         with self._engine.begin() as connection:
             row = connection.execute(select(SentMessage.status, SentMessage.outbox_id, SentMessage.contact_id)
                                      .where(SentMessage.provider_id == provider_id).with_for_update()).first()
             if row is None:
-                return False
+                return None
             known, new = PROGRESS.get(row.status, 0), PROGRESS.get(status, 0)
             if new < known or (known == FINAL == new and status != row.status):
-                return True
+                return row.contact_id
             connection.execute(update(SentMessage).where(SentMessage.provider_id == provider_id)
                                .values(status=status, error_code=error_code or None, updated_at=now()))
             if status in FAILED and row.status not in FAILED and row.outbox_id is not None:
                 connection.execute(update(OutboxMessage).where(OutboxMessage.id == row.outbox_id).values(
                     delivered_at=None, locked_until=None, next_attempt_at=now() + retry_after,
                     last_error=f"the provider reported it {status} (error {error_code or 'not given'})"))
-                if error_code in NO_SUCH_NUMBER:
-                    connection.execute(update(Contact).where(Contact.id == row.contact_id).values(address=None))
-            return True
+            return row.contact_id

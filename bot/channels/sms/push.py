@@ -19,7 +19,7 @@ from twilio.rest import Client
 
 from bot.channels.sms.gateway import CHANNEL
 from bot.channels.sms.render import fit
-from bot.channels.sms.twilio import STATUS_PATH
+from bot.channels.sms.twilio import NO_SUCH_NUMBER, STATUS_PATH
 from bot.config import Settings
 from bot.dialogue.news import News, Push
 from bot.referrals.outbox import Delivery, DeliveryError, Unreachable
@@ -27,8 +27,6 @@ from bot.storage.sent_messages import SentMessages
 
 log = logging.getLogger("settlebot.sms")
 TIMEOUT_SECONDS = 30.0  # well under the outbox's lease, so that no other worker takes it meanwhile
-# Twilio's error codes for a number that no retry will reach: not a valid number, not a mobile, opted out.
-UNREACHABLE = {21211, 21614, 21610}
 
 
 class TwilioPush:
@@ -57,7 +55,7 @@ class TwilioPush:
             message = self._client.messages.create(to=push.address, from_=push.via, body=text,
                                                    status_callback=self._status_callback)
         except TwilioRestException as error:
-            if error.code in UNREACHABLE:  # forgotten by News.deliver
+            if str(error.code) in NO_SUCH_NUMBER:  # forgotten by News.deliver
                 raise Unreachable(f"Twilio {error.code}: {error.msg}") from None
             raise DeliveryError(f"Twilio answered {error.status} ({error.code}): {error.msg}") from None
         except (TwilioException, requests.RequestException) as error:

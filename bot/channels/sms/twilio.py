@@ -27,6 +27,10 @@ log = logging.getLogger("settlebot.sms")
 PATH = "/sms/twilio"
 STATUS_PATH = "/sms/twilio/status"  # what the outbox worker gives Twilio as each push's StatusCallback
 SIGNATURE_HEADER = "x-twilio-signature"
+# Twilio's error codes for a number no retry will reach, from its REST API (not a valid number, not
+# a mobile, opted out at the carrier) or its delivery reports (unknown, a landline): the number is
+# forgotten, and news waits for the person's next message instead of being sent again and again.
+NO_SUCH_NUMBER = {"21211", "21614", "21610", "30005", "30006"}
 
 
 class TwilioWebhook(SMSGateway):
@@ -36,6 +40,7 @@ class TwilioWebhook(SMSGateway):
         super().__init__(runtime, dialogue)
         self._validator = RequestValidator(self.settings.sms.twilio_auth_token)
         self._sent = SentMessages(runtime.sessions)
+        self._news = dialogue.news
         # Pushes go through Twilio's REST API only with the account's SID too (the outbox worker).
         self._pushes = bool(self.settings.sms.twilio_account_sid)
 
@@ -73,11 +78,13 @@ class TwilioWebhook(SMSGateway):
         sid, status, error = params.get("MessageSid"), params.get("MessageStatus"), params.get("ErrorCode")
         if not sid or not status:
             return PlainTextResponse("MessageSid and MessageStatus are required", 400)
-        known = await run_in_threadpool(self._sent.reported, sid, status, error,
-                                        self.settings.notifications.retry_first)
-        if known and status in FAILED:
+        contact = await run_in_threadpool(self._sent.reported, sid, status, error,
+                                          self.settings.notifications.retry_first)
+        if contact and status in FAILED:
             log.warning("Twilio reports SMS %s %s (error %s): it goes back in the outbox", sid, status,
                         error or "none given")
+            if error in NO_SUCH_NUMBER:
+                await run_in_threadpool(self._news.unreachable, contact)
         return Response(status_code=204)
 
 
