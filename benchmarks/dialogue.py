@@ -12,12 +12,11 @@ import argparse
 import os
 import platform
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from results import percentile, write_block
+from results import percentile, say, write_block
 
 from bot.config import PROJECT_ROOT, load_settings
 from bot.dialogue import Dialogue, Inbound
@@ -36,9 +35,6 @@ MESSAGES = [  # one round: questions that hit knowledge-base entries, menu numbe
     "1", "2", "1", "hi", "hola", "thanks", "gracias", "شكرا", "/menu", "2",
 ]
 
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def run(dialogue: Dialogue, contacts: int, rounds: int, seed: int) -> dict[str, float]:

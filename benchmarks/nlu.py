@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import replace
 
-from results import percentile, write_block
+from results import percentile, say, write_block
 
 from bot.config import PROJECT_ROOT, NLUSettings, load_settings
 from bot.nlu.classifier import IntentClassifier, TextFeatures
@@ -42,9 +42,6 @@ peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if lin
 print(json.dumps({"startup_s": ready, "peak_rss_mb": peak_kb / 1024}))
 """
 
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 class PlainClassifier:

@@ -30,8 +30,7 @@ from pathlib import Path
 import httpx
 import yaml
 from nlu import STARTUP
-from results import percentile, write_block
-from serving import say
+from results import percentile, say, write_block
 
 from bot.config import PROJECT_ROOT, load_settings
 from bot.languages import SUPPORTED

@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: percentiles, and the generated blocks of docs/benchmarks.md that
+"""Shared by the benchmarks: progress lines, percentiles, and the generated blocks of docs/benchmarks.md that
 `--write` replaces (between <!-- NAME:start --> and <!-- NAME:end -->)."""
 
 from __future__ import annotations
@@ -9,6 +9,12 @@ import sys
 from bot.config import PROJECT_ROOT
 
 DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(PROJECT_ROOT))  # the tests' fakes and `settlebot serve` runner (tests/servers.py)
+
+
+def say(message: str) -> None:
+    """Progress, on stderr: stdout is the table."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def percentile(values: list[float], q: int) -> float:

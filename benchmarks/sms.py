@@ -19,22 +19,20 @@ import asyncio
 import os
 import platform
 import statistics
-import tempfile
 import time
 from collections import defaultdict
-from pathlib import Path
+from functools import partial
 from xml.etree import ElementTree
 
 import aiohttp
-from results import percentile, write_block
-from serving import CONCURRENT, SCHEMA, cpu_seconds, empty_schema, health, processes, say
+from results import write_block
+from serving import CONCURRENT, WARM_UP, across_databases, measure, postgresql_option, throughput_table
 from twilio.request_validator import RequestValidator
 
 from bot.channels.sms.segments import segments
 from bot.channels.sms.twilio import PATH
 from bot.dialogue.replies import more_prompt
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, BOT_NUMBER
-from tests.servers import Serve
 
 KEY = "settlebot-benchmark-key-" + "0" * 32
 STEPS = 6
@@ -62,12 +60,11 @@ def requests_of(url: str, user: int) -> list[tuple[dict[str, str], str]]:
     return posted
 
 
-async def post_conversations(url: str, users: range) -> tuple[list[float], float, list[tuple[str, str]]]:
-    """Each user's messages in order, CONCURRENT users at a time: the latencies (ms), the wall time
-    (s), and each reply with the user's language."""
+async def post_conversations(url: str, users: range, replies: list[tuple[str, str]]) -> tuple[list[float], float]:
+    """Each user's messages in order, CONCURRENT users at a time: the latencies (ms) and the wall
+    time (s); each reply of a measured user, with the user's language, goes into `replies`."""
     conversations = {user: requests_of(url, user) for user in users}
     latencies: list[float] = []
-    replies: list[tuple[str, str]] = []
     gate = asyncio.Semaphore(CONCURRENT)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENT)) as client:
         async def converse(user: int) -> None:
@@ -80,33 +77,12 @@ async def post_conversations(url: str, users: range) -> tuple[list[float], float
                         twiml = await response.text()
                     latencies.append((time.perf_counter() - started) * 1000)
                     message = ElementTree.fromstring(twiml).find("Message")
-                    replies.append((LANGUAGES[user % len(LANGUAGES)], message.text if message is not None else ""))
+                    if user not in WARM_UP:
+                        replies.append((LANGUAGES[user % len(LANGUAGES)], "" if message is None else message.text))
 
         started = time.perf_counter()
         await asyncio.gather(*(converse(user) for user in users))
-        return latencies, time.perf_counter() - started, replies
-
-
-def measure(env: dict[str, str], workers: int, users: int) -> tuple[dict[str, float], list[tuple[str, str]]]:
-    """One `settlebot serve`: warm it up, post `users` conversations, then the baseline."""
-    say(f"starting settlebot serve --workers {workers} (it trains the NLU)...")
-    serve = Serve(env, "--workers", str(workers), timeout=180)
-    try:
-        say("  warming up with 40 conversations...")
-        asyncio.run(post_conversations(serve.url, range(1, 41)))
-        say(f"  measuring {users} conversations ({STEPS * users} messages)...")
-        cpu_before, harness_before = cpu_seconds(serve.process.pid), time.process_time()
-        latencies, wall, replies = asyncio.run(post_conversations(serve.url, range(1000, 1000 + users)))
-        cpu, harness = cpu_seconds(serve.process.pid) - cpu_before, time.process_time() - harness_before
-        baseline, baseline_wall = asyncio.run(health(serve.url, len(latencies)))
-    finally:
-        serve.stop()
-    row = {"messages": len(latencies), "rate": len(latencies) / wall, "p50": percentile(latencies, 50),
-           "p99": percentile(latencies, 99), "cpu": 1000 * cpu / len(latencies), "harness": harness / wall,
-           "base_rate": len(baseline) / baseline_wall, "base_p50": percentile(baseline, 50)}
-    say(f"  {row['rate']:.0f} messages/s; serve used {row['cpu']:.2f} ms of CPU a message; "
-        f"the client used {row['harness']:.2f} of a core")
-    return row, replies
+        return latencies, time.perf_counter() - started
 
 
 def segment_table(replies: list[tuple[str, str]]) -> list[str]:
@@ -128,22 +104,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     parser.add_argument("--users", type=int, default=700, help=f"simulated newcomers ({STEPS} messages each)")
-    parser.add_argument("--postgresql", metavar="URL", default=os.environ.get("SETTLEBOT_TEST_DATABASE_URL"),
-                        help="also measure on this PostgreSQL server, with 1 and 2 processes, in a schema of "
-                             f"its own ({SCHEMA}, made afresh) (default: $SETTLEBOT_TEST_DATABASE_URL)")
+    postgresql_option(parser)
     args = parser.parse_args()
 
-    rows = {}
-    with tempfile.TemporaryDirectory() as directory:
-        env = {"SETTLEBOT_SECRET_KEY": KEY, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
-        sqlite = {**env, "SETTLEBOT_DATABASE_URL": f"sqlite:///{Path(directory) / 'bench.sqlite3'}"}
-        for workers in (1, 2):
-            rows[f"SQLite, {processes(workers)}"], replies = measure(sqlite, workers, args.users)
-        if args.postgresql:
-            for workers in (1, 2):
-                url = empty_schema(args.postgresql)
-                rows[f"PostgreSQL, {processes(workers)}"], _ = measure({**env, "SETTLEBOT_DATABASE_URL": url},
-                                                                       workers, args.users)
+    replies: list[tuple[str, str]] = []
+    post = partial(post_conversations, replies=replies)
+    rows = across_databases({"SETTLEBOT_SECRET_KEY": KEY, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, args.postgresql,
+                            lambda env, workers: measure(env, workers, args.users, post, "message"))
 
     first = next(iter(rows.values()))
     lines = ["## SMS webhook (`benchmarks/sms.py`)", "",
@@ -151,18 +118,13 @@ def main() -> None:
              f"{os.cpu_count()} cores): messages posted to `settlebot serve` at `/sms/twilio`, signed as Twilio "
              "signs them, each checked, handled (NLU, knowledge base, one database transaction that also keeps the "
              f"answer for a repeated MessageSid) and answered with TwiML. {args.users} simulated newcomers "
-             f"({first['messages']} messages) in {len(LANGUAGES)} languages, {CONCURRENT} at a time, each texting "
+             f"({first['requests']} messages) in {len(LANGUAGES)} languages, {CONCURRENT} at a time, each texting "
              f"{STEPS} messages in order: a question, \"1\" (the language), /menu, \"1\" (a topic), \"1\" (an "
              "answer), thanks. The baseline is `GET /healthz` on the same server, as many requests at the same "
              "concurrency, in the same run. The client (aiohttp) runs on the same machine.", "",
-             "| database, serve processes | messages/s | p50 (ms) | p99 (ms) | CPU per message (ms) | "
-             "`/healthz`/s | p50 ratio to `/healthz` | target |", "|---|---|---|---|---|---|---|---|"]
-    for name, r in rows.items():
-        lines.append(f"| {name} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['cpu']:.2f} | "
-                     f"{r['base_rate']:.0f} | {r['p50'] / r['base_p50']:.1f}x | "
-                     f"{'>= 300 messages/s' if name.startswith('SQLite') else ''} |")
-    lines += ["", "SMS segments per reply (GSM-7: 160, or 153 a part; UCS-2: 70, or 67 a part), from the "
-              "replies of the last SQLite run; a reply is cut to `settlebot.sms.max_segments` (3):", "",
+             *throughput_table(rows, "message")]
+    lines += ["", "SMS segments per reply (GSM-7: 160, or 153 a part; UCS-2: 70, or 67 a part), over the "
+              "measured replies of every run; a reply is cut to `settlebot.sms.max_segments` (3):", "",
               *segment_table(replies)]
     table = "\n".join(lines) + "\n"
     print(table)

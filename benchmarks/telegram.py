@@ -24,22 +24,21 @@ import platform
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import aiohttp
-from results import percentile, write_block
-from serving import CONCURRENT, SCHEMA, cpu_seconds, empty_schema, health, processes, say
+from results import write_block
+from serving import CONCURRENT, across_databases, measure, postgresql_option, throughput_table
 
-# This file is telegram.py (the name the issue gives it): once `results` is imported from beside
-# it, its folder leaves the path, so that `telegram` means python-telegram-bot.
+# This file is telegram.py (the name the issue gives it): once `results` and `serving` are imported
+# from beside it (`results` puts the project on the path), its folder leaves the path, so that
+# `telegram` means python-telegram-bot.
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 from bot.channels.telegram.webhook import PATH, secret_token  # noqa: E402
-from bot.config import PROJECT_ROOT  # noqa: E402
-
-sys.path.insert(0, str(PROJECT_ROOT))  # the tests' fake Bot API server and `settlebot serve` runner
 from tests.fake_telegram import FakeBotAPI, wait_for_webhook  # noqa: E402
-from tests.servers import Serve, write_config  # noqa: E402
+from tests.servers import write_config  # noqa: E402
 
 KEY = "settlebot-benchmark-key-" + "0" * 32
 CONVERSATIONS = [  # language, first question, second question, topic button
@@ -59,7 +58,7 @@ def updates_of(api: FakeBotAPI, user: int) -> list[dict]:
             api.message_update(user, "thanks")]
 
 
-async def post_conversations(url: str, api: FakeBotAPI, users: range) -> tuple[list[float], float]:
+async def post_conversations(url: str, users: range, api: FakeBotAPI) -> tuple[list[float], float]:
     """Each user's updates in order, CONCURRENT users at a time; the latencies (ms) and the wall time (s).
     The client is aiohttp: httpx's own cost per request would be most of what is measured."""
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token(KEY.encode())}
@@ -79,54 +78,21 @@ async def post_conversations(url: str, api: FakeBotAPI, users: range) -> tuple[l
         return latencies, time.perf_counter() - started
 
 
-def measure(api: FakeBotAPI, env: dict[str, str], workers: int, users: int) -> dict[str, float]:
-    """One `settlebot serve`: warm it up, post `users` conversations, then the baseline."""
-    say(f"starting settlebot serve --workers {workers} (it trains the NLU)...")
-    serve = Serve(env, "--workers", str(workers), timeout=180)
-    try:
-        wait_for_webhook(serve.url, secret_token(KEY.encode()))
-        say("  warming up with 40 conversations...")
-        asyncio.run(post_conversations(serve.url, api, range(1, 41)))
-        say(f"  measuring {users} conversations ({6 * users} updates)...")
-        sent_before = len(api.called("sendMessage"))
-        cpu_before, harness_before = cpu_seconds(serve.process.pid), time.process_time()
-        webhook, wall = asyncio.run(post_conversations(serve.url, api, range(1000, 1000 + users)))
-        cpu, harness = cpu_seconds(serve.process.pid) - cpu_before, time.process_time() - harness_before
-        sent = len(api.called("sendMessage")) - sent_before
-        baseline, baseline_wall = asyncio.run(health(serve.url, len(webhook)))
-    finally:
-        serve.stop()
-    row = {"updates": len(webhook), "rate": len(webhook) / wall, "p50": percentile(webhook, 50),
-           "p99": percentile(webhook, 99), "cpu": 1000 * cpu / len(webhook), "harness": harness / wall,
-           "sent": sent, "base_rate": len(baseline) / baseline_wall, "base_p50": percentile(baseline, 50),
-           "base_p99": percentile(baseline, 99)}
-    say(f"  {row['rate']:.0f} updates/s, {sent} messages sent; serve used {row['cpu']:.2f} ms of CPU an update; "
-        f"the client and fake Bot API used {row['harness']:.2f} of a core")
-    return row
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     parser.add_argument("--users", type=int, default=500, help="simulated newcomers (6 updates each)")
-    parser.add_argument("--postgresql", metavar="URL", default=os.environ.get("SETTLEBOT_TEST_DATABASE_URL"),
-                        help="also measure on this PostgreSQL server, with 1 and 2 processes, in a schema of "
-                             f"its own ({SCHEMA}, made afresh) (default: $SETTLEBOT_TEST_DATABASE_URL)")
+    postgresql_option(parser)
     args = parser.parse_args()
 
     api = FakeBotAPI().start()
-    rows = {}
     with tempfile.TemporaryDirectory() as directory:
         env = {"SETTLEBOT_CONFIG": str(write_config(Path(directory), messages_per_second="0")),
                "SETTLEBOT_SECRET_KEY": KEY, "TELEGRAM_BOT_TOKEN": "1:bench", "TELEGRAM_API_BASE": api.base}
-        sqlite = {**env, "SETTLEBOT_DATABASE_URL": f"sqlite:///{Path(directory) / 'bench.sqlite3'}"}
-        for workers in (1, 2):
-            rows[f"SQLite, {processes(workers)}"] = measure(api, sqlite, workers, args.users)
-        if args.postgresql:
-            for workers in (1, 2):
-                url = empty_schema(args.postgresql)
-                rows[f"PostgreSQL, {processes(workers)}"] = measure(api, {**env, "SETTLEBOT_DATABASE_URL": url},
-                                                                    workers, args.users)
+        post = partial(post_conversations, api=api)
+        webhook_set = partial(wait_for_webhook, secret=secret_token(KEY.encode()))
+        rows = across_databases(env, args.postgresql, lambda env, workers: measure(
+            env, workers, args.users, post, "update", ready=webhook_set))
     api.stop()
 
     first = next(iter(rows.values()))
@@ -134,19 +100,14 @@ def main() -> None:
              f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()} ({platform.python_version()}, "
              f"{os.cpu_count()} cores): updates posted to `settlebot serve` at `/telegram/webhook`, each handled "
              "(NLU, knowledge base, one database transaction) and its replies sent to a fake Bot API server on "
-             f"loopback before the webhook answers 200. {args.users} simulated newcomers ({first['updates']} "
+             f"loopback before the webhook answers 200. {args.users} simulated newcomers ({first['requests']} "
              f"updates), {CONCURRENT} at a time (Telegram's default number of webhook connections), each sending 6 "
              "updates in order: a question, the language button, a second question, /menu, a topic button, thanks "
              "(6 languages). Telegram's limit of about 30 messages a second is switched off for the run "
              "(`settlebot.telegram.messages_per_second: 0`). The baseline is `GET /healthz` on the same server, as "
              "many requests at the same concurrency, in the same run. The client (aiohttp) and the fake Bot API "
              "run on the same machine and share its cores with `serve`.", "",
-             "| database, serve processes | updates/s | p50 (ms) | p99 (ms) | CPU per update (ms) | "
-             "`/healthz`/s | p50 ratio to `/healthz` | target |", "|---|---|---|---|---|---|---|---|"]
-    for name, r in rows.items():
-        lines.append(f"| {name} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['cpu']:.2f} | "
-                     f"{r['base_rate']:.0f} | {r['p50'] / r['base_p50']:.1f}x | "
-                     f"{'>= 300 updates/s' if name.startswith('SQLite') else ''} |")
+             *throughput_table(rows, "update")]
     table = "\n".join(lines) + "\n"
     print(table)
     if args.write:
